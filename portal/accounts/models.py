@@ -1,0 +1,307 @@
+"""Who the users are and which organisation they act for.
+
+A user may hold memberships in several organisations; at any moment they act for one (the *acting
+membership*, chosen in the session and set on the user by ``ActingOrganisationMiddleware``). Every
+scoping function reads the organisation and role from there.
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.identifiers.validators import validate_uscc
+
+
+class District(models.TextChoices):
+    """Beijing's 16 districts (GB/T 2260 codes 110101-110119)."""
+
+    DONGCHENG = "110101", _("Dongcheng")
+    XICHENG = "110102", _("Xicheng")
+    CHAOYANG = "110105", _("Chaoyang")
+    FENGTAI = "110106", _("Fengtai")
+    SHIJINGSHAN = "110107", _("Shijingshan")
+    HAIDIAN = "110108", _("Haidian")
+    MENTOUGOU = "110109", _("Mentougou")
+    FANGSHAN = "110111", _("Fangshan")
+    TONGZHOU = "110112", _("Tongzhou")
+    SHUNYI = "110113", _("Shunyi")
+    CHANGPING = "110114", _("Changping")
+    DAXING = "110115", _("Daxing")
+    HUAIROU = "110116", _("Huairou")
+    PINGGU = "110117", _("Pinggu")
+    MIYUN = "110118", _("Miyun")
+    YANQING = "110119", _("Yanqing")
+
+
+class Industry(models.TextChoices):
+    """Beijing's high-end (高精尖) industry groups, plus 'other'."""
+
+    NEXT_GEN_IT = "next_gen_it", _("Next-generation information technology")
+    AI = "ai", _("Artificial intelligence")
+    INTEGRATED_CIRCUITS = "ic", _("Integrated circuits")
+    HEALTH = "health", _("Medicine and health")
+    SMART_MANUFACTURING = "manufacturing", _("Intelligent manufacturing and equipment")
+    CONNECTED_VEHICLES = "vehicles", _("Intelligent connected vehicles")
+    GREEN_ENERGY = "green_energy", _("Green energy and environmental protection")
+    NEW_MATERIALS = "materials", _("New materials")
+    DIGITAL_ECONOMY = "digital", _("Digital economy and computing")
+    TECH_SERVICES = "tech_services", _("Science and technology services")
+    CULTURE = "culture", _("Cultural and creative industries")
+    OTHER = "other", _("Other")
+
+
+class OrgKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    BANK = "bank", _("Bank")
+    GUARANTOR = "guarantor", _("Guarantor")
+    INSURER = "insurer", _("Insurer")
+    IP_AGENCY = "ip_agency", _("IP agency")
+    EVALUATOR = "evaluator", _("Evaluation firm")
+    REGISTRATION_OFFICE = "registration_office", _("Registration office")
+    IP_BUREAU = "ip_bureau", _("IP bureau")
+    FINANCE_BUREAU = "finance_bureau", _("Finance bureau")
+    JOINT_OFFICE = "joint_office", _("Joint-meeting office")
+    PARK_ADMIN = "park_admin", _("Park or district administration")
+
+
+GOVERNMENT_KINDS = frozenset(
+    {
+        OrgKind.REGISTRATION_OFFICE,
+        OrgKind.IP_BUREAU,
+        OrgKind.FINANCE_BUREAU,
+        OrgKind.JOINT_OFFICE,
+        OrgKind.PARK_ADMIN,
+    }
+)
+FINANCIAL_KINDS = frozenset({OrgKind.BANK, OrgKind.GUARANTOR, OrgKind.INSURER})
+
+
+class Role(models.TextChoices):
+    ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
+    ORG_ADMIN = "org_admin", _("Organisation administrator")
+    BANK_OFFICER = "bank_officer", _("Bank officer")
+    BANK_MANAGER = "bank_manager", _("Bank manager")
+    INSTITUTION_OFFICER = "institution_officer", _("Institution officer")
+    COMMISSIONER = "commissioner", _("Service commissioner")
+    PROMOTION_OFFICER = "promotion_officer", _("Promotion centre officer")
+    REVIEWER = "reviewer", _("Reviewer")
+    FINANCE_OFFICER = "finance_officer", _("Finance officer")
+    JOINT_OFFICE_VIEWER = "joint_office_viewer", _("Joint-meeting office viewer")
+    PARK_ADMIN = "park_admin", _("Park administrator")
+
+
+# Which roles an organisation of each kind can give its members.
+ROLES_BY_KIND: dict[str, frozenset[str]] = {
+    OrgKind.ENTERPRISE: frozenset({Role.ENTERPRISE_USER, Role.ORG_ADMIN}),
+    OrgKind.BANK: frozenset({Role.BANK_OFFICER, Role.BANK_MANAGER, Role.ORG_ADMIN}),
+    OrgKind.GUARANTOR: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
+    OrgKind.INSURER: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
+    OrgKind.IP_AGENCY: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
+    OrgKind.EVALUATOR: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
+    OrgKind.REGISTRATION_OFFICE: frozenset({Role.COMMISSIONER, Role.ORG_ADMIN}),
+    OrgKind.IP_BUREAU: frozenset({Role.REVIEWER, Role.PROMOTION_OFFICER, Role.ORG_ADMIN}),
+    OrgKind.FINANCE_BUREAU: frozenset({Role.FINANCE_OFFICER, Role.ORG_ADMIN}),
+    OrgKind.JOINT_OFFICE: frozenset({Role.JOINT_OFFICE_VIEWER, Role.ORG_ADMIN}),
+    OrgKind.PARK_ADMIN: frozenset({Role.PARK_ADMIN, Role.ORG_ADMIN}),
+}
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def membership(self) -> "Membership | None":
+        """The membership this user acts under now.
+
+        Set per request by the middleware from the session; outside a request (tasks, shell, tests)
+        it is the user's first active membership.
+        """
+        acting = getattr(self, "_acting_membership", None)
+        if acting is not None:
+            return acting
+        if not hasattr(self, "_default_membership"):
+            self._default_membership = (
+                self.memberships.filter(is_active=True, organisation__is_active=True)
+                .select_related("organisation", "organisation__parent")
+                .order_by("id")
+                .first()
+            )
+        return self._default_membership
+
+    @property
+    def organisation(self) -> "Organisation | None":
+        membership = self.membership
+        return membership.organisation if membership else None
+
+    @property
+    def role(self) -> str | None:
+        membership = self.membership
+        return membership.role if membership else None
+
+    def act_as(self, membership: "Membership") -> None:
+        if membership.user_id != self.pk:
+            raise ValueError("A user can only act under their own membership")
+        self._acting_membership = membership
+
+
+class Park(models.Model):
+    """Parks (Zhongguancun sub-parks and others); staff-editable."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    district = models.CharField(_("district"), max_length=6, choices=District.choices, blank=True)
+    is_zhongguancun = models.BooleanField(_("Zhongguancun sub-park"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=100)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("park")
+        verbose_name_plural = _("parks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=OrgKind.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("head office"),
+        related_name="branches",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("Only bank branches have a head office."),
+    )
+    uscc = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_uscc],
+    )
+    district = models.CharField(_("district"), max_length=6, choices=District.choices, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(parent__isnull=True) | models.Q(kind=OrgKind.BANK),
+                name="org_only_banks_have_head_office",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind=OrgKind.ENTERPRISE) | models.Q(uscc__isnull=False),
+                name="org_enterprise_has_uscc",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent_id:
+            if self.kind != OrgKind.BANK or self.parent.kind != OrgKind.BANK:
+                raise ValidationError(
+                    {"parent": _("Only a bank branch can have a head office, which must be a bank.")}
+                )
+            if self.parent.parent_id:
+                raise ValidationError({"parent": _("A branch's head office cannot itself be a branch.")})
+        if self.kind == OrgKind.ENTERPRISE and not self.uscc:
+            raise ValidationError({"uscc": _("An enterprise needs its unified social credit code.")})
+
+    @property
+    def head_office(self) -> "Organisation":
+        return self.parent if self.parent_id else self
+
+    @property
+    def is_government(self) -> bool:
+        return self.kind in GOVERNMENT_KINDS
+
+
+class EnterpriseProfile(models.Model):
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="enterprise_profile",
+        verbose_name=_("organisation"),
+    )
+    park = models.ForeignKey(Park, verbose_name=_("park"), on_delete=models.PROTECT, null=True, blank=True)
+    industry = models.CharField(
+        _("industry"), max_length=32, choices=Industry.choices, default=Industry.OTHER
+    )
+    is_high_tech = models.BooleanField(_("high-tech enterprise"), default=False)
+    is_specialised = models.BooleanField(_("specialised and sophisticated SME (专精特新)"), default=False)
+    is_little_giant = models.BooleanField(_("'little giant' enterprise"), default=False)
+    is_tech_sme = models.BooleanField(_("tech-based SME"), default=False)
+    is_ip_advantage = models.BooleanField(_("IP advantage or demonstration enterprise"), default=False)
+    contact_name = models.CharField(_("contact person"), max_length=100)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise profile")
+        verbose_name_plural = _("enterprise profiles")
+
+    def __str__(self) -> str:
+        return str(self.organisation)
+
+    @property
+    def category_labels(self) -> list[str]:
+        flags = [
+            ("is_high_tech", self.is_high_tech),
+            ("is_specialised", self.is_specialised),
+            ("is_little_giant", self.is_little_giant),
+            ("is_tech_sme", self.is_tech_sme),
+            ("is_ip_advantage", self.is_ip_advantage),
+        ]
+        return [str(self._meta.get_field(name).verbose_name) for name, on in flags if on]
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        if self.organisation_id and self.role not in ROLES_BY_KIND[self.organisation.kind]:
+            raise ValidationError(
+                {
+                    "role": _("An organisation of this kind cannot give the role %(role)s.")
+                    % {"role": self.role}
+                }
+            )

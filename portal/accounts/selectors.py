@@ -1,0 +1,57 @@
+"""Reads scoped to the user: the one place that decides which organisations a user may see."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from portal.accounts.models import GOVERNMENT_KINDS, Membership, Organisation, OrgKind, User
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
+        .select_related("organisation", "organisation__parent")
+        .order_by("id")
+    )
+
+
+def is_government(user: User) -> bool:
+    organisation = user.organisation
+    return organisation is not None and organisation.kind in GOVERNMENT_KINDS
+
+
+def bank_scope_ids(organisation: Organisation) -> list[int]:
+    """A bank officer sees their head office and all its branches."""
+    head = organisation.head_office
+    return [head.pk, *head.branches.values_list("pk", flat=True)]
+
+
+def organisation_list(*, user: User, filters: dict | None = None) -> QuerySet[Organisation]:
+    """Organisations the user may see, scoped *before* any filter the user asked for.
+
+    Government staff see every organisation. Everyone else sees their own organisation (a bank: its
+    head office and branches) and the public record of institutions and government bodies; other
+    enterprises stay hidden until a later case (an application, a whitelist) shares them.
+    """
+    queryset = Organisation.objects.select_related("parent")
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None:
+        return queryset.none()
+    if organisation.kind in GOVERNMENT_KINDS:
+        scoped = queryset
+    else:
+        own_ids = bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
+        scoped = queryset.filter(Q(pk__in=own_ids) | ~Q(kind=OrgKind.ENTERPRISE))
+    filters = filters or {}
+    if kind := filters.get("kind"):
+        scoped = scoped.filter(kind=kind)
+    if search := filters.get("search"):
+        scoped = scoped.filter(Q(name__icontains=search) | Q(uscc__iexact=search))
+    return scoped.order_by("kind", "name")
+
+
+def organisation_get_for_user(*, user: User, pk: int) -> Organisation:
+    """The organisation, or 404 when it is outside the user's scope (never 403: no existence leak)."""
+    organisation = organisation_list(user=user).filter(pk=pk).first()
+    if organisation is None:
+        raise Http404
+    return organisation

@@ -1,0 +1,161 @@
+"""Personas: one user per role the portal serves, two banks, and an outsider.
+
+Every endpoint's tests use these: a happy path, the outsider (404), a wrong role (403), bad input (400).
+"""
+
+import itertools
+
+import pytest
+
+from portal.accounts.models import District, OrgKind, Park, Role
+from portal.accounts.services import enterprise_create, organisation_create, user_create
+from portal.celery import app as celery_app
+from portal.identifiers.uscc import check_character
+
+PASSWORD = "Persona-pass-2026"
+_serial = itertools.count(1)
+
+
+def make_uscc(district: str = "110108") -> str:
+    """A fresh, valid credit code in the given district (GB 32100-2015 check character)."""
+    body = f"91{district}MA{next(_serial):07d}"
+    return body + check_character(body)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run inline in tests unless a test starts a real worker (tests/test_celery_roundtrip.py)."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db):
+    def _make(username, organisation, role, **extra):
+        return user_create(
+            username=username,
+            password=PASSWORD,
+            full_name=extra.pop("full_name", username),
+            email=extra.pop("email", f"{username}@example.com"),
+            organisation=organisation,
+            role=role,
+            **extra,
+        )
+
+    return _make
+
+
+@pytest.fixture
+def make_enterprise(db):
+    def _make(name, district=District.HAIDIAN, **extra):
+        return enterprise_create(
+            name=name,
+            uscc=make_uscc(district),
+            district=district,
+            contact_name=extra.pop("contact_name", "张经理"),
+            park=extra.pop("park", Park.objects.filter(district=district).first()),
+            **extra,
+        )
+
+    return _make
+
+
+@pytest.fixture
+def enterprise(make_enterprise):
+    return make_enterprise("北京智芯科技有限公司", flags={"is_high_tech": True, "is_specialised": True})
+
+
+@pytest.fixture
+def other_enterprise(make_enterprise):
+    return make_enterprise("北京远望生物医药有限公司", district=District.CHANGPING)
+
+
+@pytest.fixture
+def bank_a(db):
+    return organisation_create(name="中关村银行", kind=OrgKind.BANK, uscc=make_uscc("110108"))
+
+
+@pytest.fixture
+def bank_a_branch(bank_a):
+    return organisation_create(name="中关村银行海淀支行", kind=OrgKind.BANK, parent=bank_a, uscc=make_uscc())
+
+
+@pytest.fixture
+def bank_b(db):
+    return organisation_create(name="北京银行", kind=OrgKind.BANK, uscc=make_uscc("110102"))
+
+
+@pytest.fixture
+def registration_office(db):
+    return organisation_create(name="北京知识产权质押登记窗口", kind=OrgKind.REGISTRATION_OFFICE)
+
+
+@pytest.fixture
+def ip_bureau(db):
+    return organisation_create(name="北京市知识产权局", kind=OrgKind.IP_BUREAU)
+
+
+@pytest.fixture
+def joint_office(db):
+    return organisation_create(name="知识产权质押融资联席会办公室", kind=OrgKind.JOINT_OFFICE)
+
+
+@pytest.fixture
+def enterprise_user(make_user, enterprise):
+    return make_user("ent_user", enterprise, Role.ENTERPRISE_USER, full_name="王小明")
+
+
+@pytest.fixture
+def bank_a_officer(make_user, bank_a_branch):
+    return make_user("bank_a_officer", bank_a_branch, Role.BANK_OFFICER, full_name="李信贷")
+
+
+@pytest.fixture
+def bank_a_manager(make_user, bank_a):
+    return make_user("bank_a_manager", bank_a, Role.BANK_MANAGER, full_name="赵行长")
+
+
+@pytest.fixture
+def bank_b_officer(make_user, bank_b):
+    return make_user("bank_b_officer", bank_b, Role.BANK_OFFICER, full_name="周信贷")
+
+
+@pytest.fixture
+def commissioner(make_user, registration_office):
+    return make_user("commissioner", registration_office, Role.COMMISSIONER, full_name="陈专员")
+
+
+@pytest.fixture
+def reviewer(make_user, ip_bureau):
+    return make_user("reviewer", ip_bureau, Role.REVIEWER, full_name="孙审核")
+
+
+@pytest.fixture
+def second_reviewer(make_user, ip_bureau):
+    return make_user("reviewer2", ip_bureau, Role.REVIEWER, full_name="吴复核")
+
+
+@pytest.fixture
+def joint_office_viewer(make_user, joint_office):
+    return make_user("joint_viewer", joint_office, Role.JOINT_OFFICE_VIEWER, full_name="郑联席")
+
+
+@pytest.fixture
+def outsider(make_user, other_enterprise):
+    """A signed-in user of an unrelated enterprise: sees nothing of anybody else's."""
+    return make_user("outsider", other_enterprise, Role.ENTERPRISE_USER, full_name="钱外人")
+
+
+@pytest.fixture
+def staff_admin(make_user, ip_bureau):
+    return make_user("portal_admin", ip_bureau, Role.ORG_ADMIN, is_staff=True, is_superuser=True)
