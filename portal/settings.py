@@ -156,6 +156,8 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 )
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+# Container health probes call these over plain HTTP from inside the host.
+SECURE_REDIRECT_EXEMPT = [r"^livez$", r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
@@ -225,6 +227,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables on start, where staff can change the times in the admin.
 CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
     "calendar-next-year-watch": {
         "task": "portal.workdays.tasks.warn_if_next_year_not_official",
         # Daily in November and December, while next year's State Council notice may be missing.

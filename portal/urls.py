@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("livez", views.livez, name="livez"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -1,8 +1,11 @@
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
+
+from portal.tasks import HEARTBEAT_KEY
 
 
 @login_required
@@ -12,7 +15,14 @@ def home(request):
 
 
 @require_GET
+def livez(request):
+    """Liveness: the process answers; touches nothing else (probes and the benchmark baseline)."""
+    return JsonResponse({"status": "ok"})
+
+
+@require_GET
 def healthz(request):
+    """Readiness: the database answers; also says when a Celery worker last ran the beat heartbeat."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    return JsonResponse({"status": "ok", "worker_heartbeat": cache.get(HEARTBEAT_KEY.format(source="beat"))})

@@ -1,0 +1,33 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from portal.accounts.models import Membership, Organisation, OrgKind, Role
+from portal.management.demo import DEMO_LOGINS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_gives_every_role_a_working_login_and_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    counts = (Organisation.objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    assert (Organisation.objects.count(), Membership.objects.count()) == counts
+
+    for _label, username in DEMO_LOGINS:
+        user = authenticate(username=username, password=settings.PORTAL_DEMO_PASSWORD)
+        assert user is not None, username
+        assert user.membership is not None, username
+    roles = set(Membership.objects.filter(user__username__startswith="demo_").values_list("role", flat=True))
+    assert roles == set(Role.values)
+    assert Organisation.objects.filter(kind=OrgKind.BANK, parent__isnull=False).exists()  # branches
+
+
+def test_seed_demo_refuses_without_debug_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DJANGO_DEBUG=0"):
+        call_command("seed_demo")
+    call_command("seed_demo", "--force")
+    assert Organisation.objects.exists()
