@@ -8,7 +8,8 @@ from portal.identifiers.result import CheckResult
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters; I, O, S, V, Z never occur.
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # 3^(i-1) mod 31
-_LAYOUT = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+# [0-9], not \d: \d also matches other scripts' digits, which are not in CHARSET.
+_LAYOUT = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 
 
 def normalize(value: str) -> str:
@@ -45,7 +46,10 @@ def check_uscc(value: str) -> CheckResult:
             value,
             False,
             error_code="check_digit",
-            message=_("The last character should be %(expected)s; please check the code for a typing error.")
-            % {"expected": expected},
+            message=_(
+                "The last character should be %(expected)s, not %(given)s; "
+                "please check the code for a typing error."
+            )
+            % {"expected": expected, "given": code[17]},
         )
     return CheckResult(value, True, normalized=code)
