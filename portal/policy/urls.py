@@ -1,0 +1,9 @@
+from django.urls import path
+
+from portal.policy import views
+
+app_name = "policy"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+]
