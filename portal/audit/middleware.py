@@ -1,0 +1,28 @@
+from portal.audit.models import AuditAction, Outcome
+from portal.audit.services import audit_record, denial_recorded
+
+
+class AuditDeniedMiddleware:
+    """Records ``authz.denied`` for every 403 response: PermissionDenied, DRF refusals, CSRF failures.
+
+    Only 403s. Object-level denials in this portal answer 404 so that a record's existence does not
+    leak (security.md check 1); this middleware cannot tell such a 404 from an ordinary missing page,
+    so the code that hides a denial behind a 404 calls
+    ``audit_record(action="authz.denied", request=request, object_type=..., object_id=...,
+    outcome="denied")`` itself. A request that already recorded its denial that way gets no second row.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403 and not denial_recorded(request):
+            audit_record(
+                action=AuditAction.AUTHZ_DENIED,
+                request=request,
+                outcome=Outcome.DENIED,
+                # The path only: a query string may carry tokens or personal data.
+                details={"path": request.path, "method": request.method},
+            )
+        return response
