@@ -6,12 +6,19 @@ from portal import views
 
 api_v1 = [
     # Public, stable API (api-contract.md): no login, throttled per client IP.
+    path("public/identifiers/", include("portal.identifiers.api_urls")),
+    path("public/calendar/", include("portal.workdays.api_urls")),
     # Authenticated API: the rest of /api/v1/.
+    path("notifications/", include("portal.notifications.api_urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("portal.accounts.urls")),
+    path("policy/", include("portal.policy.urls")),
+    path("identifiers/", include("portal.identifiers.urls")),
+    path("calendar/", include("portal.workdays.urls")),
+    path("notifications/", include("portal.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -5,13 +5,17 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from portal.notifications.selectors import notification_list
 from portal.tasks import HEARTBEAT_KEY
 
 
 @login_required
 def home(request):
     """Each role lands here; the page shows the user's organisation and the tools they can use today."""
-    return render(request, "portal/home.html", {"membership": request.user.membership})
+    latest = notification_list(user=request.user, filters={"unread": True})[:5]
+    return render(
+        request, "portal/home.html", {"membership": request.user.membership, "latest_notifications": latest}
+    )
 
 
 @require_GET

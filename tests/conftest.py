@@ -159,3 +159,13 @@ def outsider(make_user, other_enterprise):
 @pytest.fixture
 def staff_admin(make_user, ip_bureau):
     return make_user("portal_admin", ip_bureau, Role.ORG_ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def english():
+    """Code outside a request speaks the portal's default language (Chinese); tests that read English
+    messages ask for English explicitly."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

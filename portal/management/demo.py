@@ -7,10 +7,13 @@ Credit codes are synthetic but valid (GB 32100-2015 check character), in the ent
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from portal.accounts.models import District, Industry, Organisation, OrgKind, Park, Role, User
 from portal.accounts.services import enterprise_create, membership_grant, organisation_create, user_create
 from portal.identifiers.uscc import check_character
+from portal.notifications.services import notify
 
 # (label shown on start, username)
 DEMO_LOGINS = [
@@ -220,6 +223,22 @@ def seed_demo() -> dict[str, int]:
     _user("demo_joint_office", "郑联席", joint, Role.JOINT_OFFICE_VIEWER)
     _user("demo_park", "何园区", park_admin, Role.PARK_ADMIN)
     _user("demo_admin", "平台管理员", bureau, Role.ORG_ADMIN, is_staff=True, is_superuser=True)
+    with translation.override(settings.LANGUAGE_CODE):
+        notify(
+            recipients=User.objects.filter(username__startswith="demo_"),
+            kind="portal.welcome",
+            template="notice",
+            context={
+                "subject": _("Welcome to the portal"),
+                "body": _(
+                    "Your home page shows your organisation, your notifications, the due-date calculator on the "
+                    "working-day calendar and the identifier checker."
+                ),
+            },
+            link="/",
+            dedupe_key="portal.welcome",
+            email=False,
+        )
     return {
         "organisations": Organisation.objects.count(),
         "users": User.objects.filter(username__startswith="demo_").count(),
