@@ -34,7 +34,10 @@ def _celery_eager():
 def _fresh_cache():
     from django.core.cache import cache
 
+    from portal.workdays.services import calendar_forget_local
+
     cache.clear()
+    calendar_forget_local()  # each test's database may hold another calendar
     yield
     cache.clear()
 

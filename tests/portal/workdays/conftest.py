@@ -20,3 +20,12 @@ def due_date_api(client):
         return client.get(DUE_DATE_URL, params, headers={"accept-language": language})
 
     return _get
+
+
+@pytest.fixture(autouse=True)
+def _recheck_version_on_every_lookup(monkeypatch):
+    """These tests simulate other processes by editing the shared cache and expect the very next lookup
+    to notice; test_version_is_trusted_for_a_moment covers the production recheck interval."""
+    from portal.workdays import services
+
+    monkeypatch.setattr(services, "_VERSION_RECHECK_SECONDS", 0)

@@ -285,6 +285,17 @@ def test_a_version_bump_by_another_process_makes_this_one_reload(django_assert_n
         is_workday(date(2026, 5, 6))
 
 
+def test_version_is_trusted_for_a_moment_then_reread(monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(services, "_VERSION_RECHECK_SECONDS", 60)
+    is_workday(date(2026, 5, 6))
+    cache.set(services._VERSION_KEY, "bumped-elsewhere", timeout=None)
+    with django_assert_num_queries(0):  # within the interval: no cache read, no reload
+        is_workday(date(2026, 5, 6))
+    monkeypatch.setattr(services, "_VERSION_RECHECK_SECONDS", 0)
+    with django_assert_num_queries(1):  # past it: the other process's bump is seen
+        is_workday(date(2026, 5, 6))
+
+
 def test_invalidation_bumps_again_after_commit(django_capture_on_commit_callbacks):
     is_workday(date(2026, 5, 6))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
