@@ -1,6 +1,6 @@
 """Settings for the portal: one module, every value from the environment (README lists them).
 
-Unset ``DATABASE_URL`` means SQLite under ``var/``; unset ``REDIS_URL`` means an in-process cache and
+Unset ``DATABASE_URL`` means SQLite under ``var/``; unset ``REDIS_URL`` means a file cache under ``var/`` and
 Celery's ``filesystem://`` transport, so a laptop needs no services. Production sets
 ``DJANGO_DEBUG=0``, a real ``DJANGO_SECRET_KEY`` and ``DJANGO_ALLOWED_HOSTS``.
 """
@@ -105,7 +105,14 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "portal.cache.PooledRedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by the web, worker and beat processes of the local run (calendar edits, throttling,
+    # the worker heartbeat); an in-process cache would give each process its own view.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
