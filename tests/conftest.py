@@ -154,6 +154,36 @@ def joint_office_viewer(make_user, joint_office):
 
 
 @pytest.fixture
+def enterprise_admin(make_user, enterprise):
+    return make_user("ent_admin", enterprise, Role.ORG_ADMIN, full_name="王管理")
+
+
+@pytest.fixture
+def guarantor_officer(make_user):
+    guarantor = organisation_create(
+        name="北京中关村科技融资担保有限公司", kind=OrgKind.GUARANTOR, uscc=make_uscc()
+    )
+    return make_user("guarantor_officer", guarantor, Role.INSTITUTION_OFFICER, full_name="钱担保")
+
+
+@pytest.fixture
+def promotion_officer(make_user, ip_bureau):
+    return make_user("promotion", ip_bureau, Role.PROMOTION_OFFICER, full_name="郭促进")
+
+
+@pytest.fixture
+def finance_officer(make_user):
+    finance = organisation_create(name="北京市财政局", kind=OrgKind.FINANCE_BUREAU)
+    return make_user("finance", finance, Role.FINANCE_OFFICER, full_name="冯财政")
+
+
+@pytest.fixture
+def park_admin(make_user):
+    park_office = organisation_create(name="中关村科学城管理委员会", kind=OrgKind.PARK_ADMIN)
+    return make_user("park_admin", park_office, Role.PARK_ADMIN, full_name="何园区")
+
+
+@pytest.fixture
 def outsider(make_user, other_enterprise):
     """A signed-in user of an unrelated enterprise: sees nothing of anybody else's."""
     return make_user("outsider", other_enterprise, Role.ENTERPRISE_USER, full_name="钱外人")

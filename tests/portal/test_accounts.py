@@ -111,3 +111,69 @@ def test_language_switch_shows_english(client, enterprise_user):
     client.force_login(enterprise_user)
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert "Welcome" in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.parametrize(
+    "persona",
+    [
+        "enterprise_user",
+        "enterprise_admin",
+        "bank_a_officer",
+        "bank_a_manager",
+        "bank_b_officer",
+        "guarantor_officer",
+        "commissioner",
+        "promotion_officer",
+        "reviewer",
+        "finance_officer",
+        "joint_office_viewer",
+        "park_admin",
+    ],
+)
+def test_every_role_lands_on_its_home_with_its_organisation(client, request, persona):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["membership"].organisation == user.organisation
+    assert user.organisation.name in response.content.decode()
+
+
+def test_password_change_requires_the_old_password_and_keeps_the_user_signed_in(client, enterprise_user):
+    client.force_login(enterprise_user)
+    url = reverse("password_change")
+    new = "Pledge-2026-river-lantern"
+    refused = client.post(url, {"old_password": "wrong", "new_password1": new, "new_password2": new})
+    assert refused.status_code == 200 and refused.context["form"].errors
+    done = client.post(url, {"old_password": PASSWORD, "new_password1": new, "new_password2": new})
+    assert done.status_code == 302
+    enterprise_user.refresh_from_db()
+    assert enterprise_user.check_password(new)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_common_or_short_passwords_are_refused(client, enterprise_user):
+    client.force_login(enterprise_user)
+    for weak in ("password123", "Ab1!"):
+        response = client.post(
+            reverse("password_change"),
+            {"old_password": PASSWORD, "new_password1": weak, "new_password2": weak},
+        )
+        assert response.context["form"].errors["new_password2"]
+
+
+def test_schema_lists_the_public_endpoints(client):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/public/identifiers/uscc/",
+        "/api/v1/public/identifiers/patent/",
+        "/api/v1/public/calendar/due-date/",
+    ):
+        assert path in paths and "get" in paths[path]
+
+
+def test_api_docs_are_served_without_a_cdn(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "cdn" not in page.lower() and "unpkg" not in page.lower()
