@@ -6,6 +6,7 @@ Any save or delete of a ``CalendarYear`` or ``SpecialDay`` bumps the version (si
 process sees an admin's edit on its next lookup without a query per day.
 """
 
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -72,7 +73,7 @@ class _YearData:
 class _Memo:
     version: str | None
     years: dict[int, _YearData]
-    checked_at: float = float("-inf")  # time.monotonic() of the last version read
+    checked_at: float = -math.inf  # time.monotonic() of the last version read
 
 
 _memo = _Memo(version=None, years={})
@@ -89,7 +90,7 @@ def _current_version() -> str | None:
 
 def _bump_version() -> None:
     cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-    _memo.checked_at = float("-inf")  # this process rereads the version on its next lookup
+    _memo.checked_at = -math.inf  # this process rereads the version on its next lookup
 
 
 def calendar_forget_local() -> None:
