@@ -12,6 +12,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.net import client_ip
+
 
 def _flatten(detail) -> dict[str, list[str]]:
     if isinstance(detail, dict):
@@ -59,6 +61,11 @@ class PublicThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+
+    def get_ident(self, request):
+        # Not DRF's default, which (with NUM_PROXIES unset) keys on the whole X-Forwarded-For header, so
+        # a client could dodge the limit by forging it: only hops our own proxies added count.
+        return client_ip(request) or "unknown"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
 }
 # Behind a proxy, how many X-Forwarded-For hops to trust for the client IP (throttling, audit).
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0, minimum=0)
-REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES or None
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES  # 0, not None: DRF would otherwise trust a forged header
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Beijing IP pledge financing portal API",

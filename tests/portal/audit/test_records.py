@@ -9,7 +9,8 @@ from django.urls import reverse
 from portal.accounts.models import Role
 from portal.accounts.services import membership_grant
 from portal.audit.models import AuditEvent
-from portal.audit.services import audit_export, audit_record, client_ip, request_id_for
+from portal.audit.services import audit_export, audit_record, request_id_for
+from portal.net import client_ip
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

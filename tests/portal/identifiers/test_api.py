@@ -191,6 +191,23 @@ def test_limit_is_shared_by_both_checks_and_counted_per_client_ip(client, public
     assert other.status_code == 200
 
 
+def test_a_forged_forwarded_for_header_does_not_dodge_the_limit(client, public_rate_3_per_minute):
+    for hop in range(3):
+        client.get(USCC_URL, {"value": "91110108551385082Q"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{hop}")
+    refused = client.get(USCC_URL, {"value": "91110108551385082Q"}, HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert refused.status_code == 429
+
+
+def test_behind_one_trusted_proxy_the_limit_counts_the_forwarded_client(
+    client, settings, public_rate_3_per_minute
+):
+    settings.NUM_PROXIES = 1
+    for _ in range(3):
+        client.get(USCC_URL, {"value": "91110108551385082Q"}, HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert client.get(USCC_URL, {"value": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+    assert client.get(USCC_URL, {"value": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+
+
 def test_schema_documents_query_parameter_responses_and_no_authentication():
     patterns = [path("api/v1/public/identifiers/", include("portal.identifiers.api_urls"))]
     schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
