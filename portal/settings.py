@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "portal.policy",
     "portal.notifications",
     "portal.audit",
+    # Domain apps, floor by floor (architecture.md §2).
+    "pledges",
 ]
 
 MIDDLEWARE = [

@@ -84,6 +84,7 @@ class Role(models.TextChoices):
     BANK_MANAGER = "bank_manager", _("Bank manager")
     INSTITUTION_OFFICER = "institution_officer", _("Institution officer")
     COMMISSIONER = "commissioner", _("Service commissioner")
+    REGISTRATION_SUPERVISOR = "registration_supervisor", _("Registration supervisor")
     PROMOTION_OFFICER = "promotion_officer", _("Promotion centre officer")
     REVIEWER = "reviewer", _("Reviewer")
     FINANCE_OFFICER = "finance_officer", _("Finance officer")
@@ -99,7 +100,7 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
     OrgKind.INSURER: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
     OrgKind.IP_AGENCY: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
     OrgKind.EVALUATOR: frozenset({Role.INSTITUTION_OFFICER, Role.ORG_ADMIN}),
-    OrgKind.REGISTRATION_OFFICE: frozenset({Role.COMMISSIONER, Role.ORG_ADMIN}),
+    OrgKind.REGISTRATION_OFFICE: frozenset({Role.COMMISSIONER, Role.REGISTRATION_SUPERVISOR, Role.ORG_ADMIN}),
     OrgKind.IP_BUREAU: frozenset({Role.REVIEWER, Role.PROMOTION_OFFICER, Role.ORG_ADMIN}),
     OrgKind.FINANCE_BUREAU: frozenset({Role.FINANCE_OFFICER, Role.ORG_ADMIN}),
     OrgKind.JOINT_OFFICE: frozenset({Role.JOINT_OFFICE_VIEWER, Role.ORG_ADMIN}),

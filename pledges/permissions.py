@@ -1,0 +1,64 @@
+"""Who may do what to a registration case: ``can_<verb>_<noun>(user, obj) -> (allowed, reason)``."""
+
+from django.utils.translation import gettext as _
+
+from pledges.models import ENTERPRISE_ROLES, OFFICE_ROLES, PLEDGEE_ROLES, TRANSITIONS, PledgeRegistration
+from portal.accounts.models import OrgKind, Role, User
+from portal.accounts.selectors import bank_scope_ids
+
+
+def is_party_pledgor(user: User, registration: PledgeRegistration) -> bool:
+    return user.organisation is not None and registration.pledgor_id == user.organisation.pk
+
+
+def is_party_pledgee(user: User, registration: PledgeRegistration) -> bool:
+    organisation = user.organisation
+    if organisation is None:
+        return False
+    ids = bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
+    return registration.pledgee_id in ids
+
+
+def is_office(user: User) -> bool:
+    organisation = user.organisation
+    return organisation is not None and organisation.kind == OrgKind.REGISTRATION_OFFICE
+
+
+def acts_as(user: User, registration: PledgeRegistration) -> set[str]:
+    """The roles this user holds *on this case*: a role counts only for the party it belongs to."""
+    role = user.role
+    roles: set[str] = set()
+    if role in ENTERPRISE_ROLES and is_party_pledgor(user, registration):
+        roles.add(role)
+    if role in PLEDGEE_ROLES and is_party_pledgee(user, registration):
+        roles.add(role)
+    if role in OFFICE_ROLES and is_office(user):
+        roles.add(role)
+    return roles
+
+
+def can_transition_registration(user: User, registration: PledgeRegistration, to: str) -> tuple[bool, str]:
+    allowed = TRANSITIONS.get(registration.status, {})
+    if to not in allowed:
+        return False, _("A case that is %(status)s cannot move to %(to)s.") % {
+            "status": registration.get_status_display(),
+            "to": to,
+        }
+    if not acts_as(user, registration) & allowed[to]:
+        return False, _("Your role on this case does not allow this step.")
+    return True, ""
+
+
+def available_transitions(registration: PledgeRegistration, user: User) -> list[str]:
+    """The moves to draw as buttons for this user."""
+    return [
+        to
+        for to in TRANSITIONS.get(registration.status, {})
+        if can_transition_registration(user, registration, to)[0]
+    ]
+
+
+def can_reassign_registration(user: User, registration: PledgeRegistration | None = None) -> tuple[bool, str]:
+    if user.role == Role.REGISTRATION_SUPERVISOR and is_office(user):
+        return True, ""
+    return False, _("Only the registration supervisor may reassign cases.")

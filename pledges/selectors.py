@@ -1,0 +1,102 @@
+"""Reads scoped to the user: who may see which registration case and which IP asset.
+
+One function per entity serves lists and details alike; the scope is applied before any filter the
+user asked for, and an id outside it is a 404 (never a 403: existence does not leak).
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from pledges.models import IpAsset, PledgeRegistration
+from portal.accounts.models import OrgKind, User
+from portal.accounts.selectors import bank_scope_ids
+
+# Government bodies that follow every case: the registration office works them, the IP bureau and the
+# joint-meeting office supervise and count them.
+_SEE_ALL_KINDS = frozenset({OrgKind.REGISTRATION_OFFICE, OrgKind.IP_BUREAU, OrgKind.JOINT_OFFICE})
+
+
+def _scope_ids(organisation) -> list[int]:
+    return bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
+
+
+def registration_scope(*, user: User) -> QuerySet[PledgeRegistration]:
+    """Every case the user may see, before any filter."""
+    queryset = PledgeRegistration.objects.all()
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None:
+        return queryset.none()
+    if organisation.kind in _SEE_ALL_KINDS:
+        return queryset
+    if organisation.kind == OrgKind.ENTERPRISE:
+        return queryset.filter(pledgor=organisation)
+    if organisation.kind in {OrgKind.BANK, OrgKind.GUARANTOR}:
+        return queryset.filter(pledgee__in=_scope_ids(organisation))
+    return queryset.none()
+
+
+def registration_list(*, user: User, filters: dict | None = None) -> QuerySet[PledgeRegistration]:
+    """Scoped cases with the user's filters: status, ip_kind, channel, commissioner, search (case
+    number, enterprise name or credit code, asset number)."""
+    queryset = registration_scope(user=user).select_related("pledgor", "pledgee", "commissioner")
+    filters = filters or {}
+    for field in ("status", "ip_kind", "channel", "kind"):
+        if value := filters.get(field):
+            queryset = queryset.filter(**{field: value})
+    if commissioner := filters.get("commissioner"):
+        queryset = queryset.filter(commissioner_id=commissioner)
+    if search := (filters.get("search") or "").strip():
+        queryset = queryset.filter(
+            Q(reference__iexact=search)
+            | Q(pledgor__name__icontains=search)
+            | Q(pledgor__uscc__iexact=search)
+            | Q(assets__number__iexact=search)
+        ).distinct()
+    return queryset
+
+
+def registration_get_for_user(*, user: User, pk: int) -> PledgeRegistration:
+    registration = (
+        registration_scope(user=user)
+        .select_related("pledgor", "pledgee", "commissioner")
+        .filter(pk=pk)
+        .first()
+    )
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def asset_scope(*, user: User) -> QuerySet[IpAsset]:
+    """An enterprise sees its own register; a pledgee sees the assets of its cases; the office all."""
+    queryset = IpAsset.objects.all()
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None:
+        return queryset.none()
+    if organisation.kind in _SEE_ALL_KINDS:
+        return queryset
+    if organisation.kind == OrgKind.ENTERPRISE:
+        return queryset.filter(owner=organisation)
+    if organisation.kind in {OrgKind.BANK, OrgKind.GUARANTOR}:
+        return queryset.filter(
+            registration_links__registration__pledgee__in=_scope_ids(organisation)
+        ).distinct()
+    return queryset.none()
+
+
+def asset_list(*, user: User, filters: dict | None = None) -> QuerySet[IpAsset]:
+    queryset = asset_scope(user=user).select_related("owner")
+    filters = filters or {}
+    for field in ("kind", "legal_status"):
+        if value := filters.get(field):
+            queryset = queryset.filter(**{field: value})
+    if search := (filters.get("search") or "").strip():
+        queryset = queryset.filter(Q(number__icontains=search) | Q(title__icontains=search))
+    return queryset
+
+
+def asset_get_for_user(*, user: User, pk: int) -> IpAsset:
+    asset = asset_scope(user=user).select_related("owner").filter(pk=pk).first()
+    if asset is None:
+        raise Http404
+    return asset
