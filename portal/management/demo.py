@@ -24,6 +24,7 @@ DEMO_LOGINS = [
     ("Bank officer (bank B) / 银行客户经理", "demo_bank_b_officer"),
     ("Guarantor officer / 担保机构", "demo_guarantor"),
     ("Service commissioner / 服务专员", "demo_commissioner"),
+    ("Registration supervisor / 登记业务主管", "demo_supervisor"),
     ("Promotion centre / 促进中心", "demo_promotion"),
     ("Reviewer / 审核人员", "demo_reviewer"),
     ("Second reviewer / 复核人员", "demo_reviewer2"),
@@ -216,6 +217,8 @@ def seed_demo() -> dict[str, int]:
     _user("demo_bank_b_officer", "周信贷", bank_b, Role.BANK_OFFICER)
     _user("demo_guarantor", "钱担保", guarantor, Role.INSTITUTION_OFFICER)
     _user("demo_commissioner", "陈专员", window, Role.COMMISSIONER)
+    _user("demo_commissioner2", "林专员", window, Role.COMMISSIONER)
+    _user("demo_supervisor", "马主管", window, Role.REGISTRATION_SUPERVISOR)
     _user("demo_promotion", "郭促进", bureau, Role.PROMOTION_OFFICER)
     _user("demo_reviewer", "孙审核", bureau, Role.REVIEWER)
     _user("demo_reviewer2", "吴复核", bureau, Role.REVIEWER)
