@@ -8,15 +8,16 @@ correction is cured; the due date is stored with the explanation of every skippe
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from portal.accounts.models import Organisation, Role
+from portal.accounts.models import Organisation, OrgKind, Role
 from portal.identifiers.patent import PatentType
 from portal.policy.models import Channel, DayBasis, IpKind
 
 
 class LegalStatus(models.TextChoices):
     PENDING = "pending", _("Application, not yet granted")
-    IN_FORCE = "in_force", _("In force")
+    IN_FORCE = "in_force", pgettext_lazy("legal status", "In force")
     FEE_GRACE = "fee_grace", _("Annual fee in grace period")
     TERMINATED = "terminated", _("Terminated")
     INVALIDATION_REQUESTED = "invalidation_requested", _("Invalidation requested")
@@ -127,7 +128,7 @@ class LegalStatusEvent(models.Model):
 
 class RegistrationKind(models.TextChoices):
     PLEDGE = "pledge", _("Pledge registration")
-    CHANGE = "change", _("Change")
+    CHANGE = "change", pgettext_lazy("filing kind", "Change")
     CANCELLATION = "cancellation", _("Cancellation")
     EXTENSION = "extension", _("Term extension (trademark)")
 
@@ -183,6 +184,8 @@ class Status(models.TextChoices):
 
 ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_USER, Role.ORG_ADMIN})
 PLEDGEE_ROLES = frozenset({Role.BANK_OFFICER, Role.BANK_MANAGER, Role.INSTITUTION_OFFICER})
+# Only banks and guarantors hold pledges (domain.md §1); an insurer's officer shares the role, not the right.
+PLEDGEE_KINDS = frozenset({OrgKind.BANK, OrgKind.GUARANTOR})
 OFFICE_ROLES = frozenset({Role.COMMISSIONER, Role.REGISTRATION_SUPERVISOR})
 SYSTEM = "system"  # moves made by the portal itself (a change or cancellation case being registered)
 
@@ -280,6 +283,9 @@ class PledgeRegistration(models.Model):
     debt_amount = models.DecimalField(_("secured debt (yuan)"), max_digits=14, decimal_places=2)
     debt_start = models.DateField(_("debt term starts"))
     debt_end = models.DateField(_("debt term ends"))
+    # Facts of the request form that decide which materials the checklist asks for (checklists.py).
+    valued = models.BooleanField(_("the IP was valued"), default=False)
+    via_agent = models.BooleanField(_("an agent files for the parties"), default=False)
     commissioner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -499,3 +505,13 @@ class SlaReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} {self.point} {self.due_on}"
+
+
+class ReferenceCounter(models.Model):
+    """The last case-number sequence used in a year; its row is locked while a number is drawn."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"

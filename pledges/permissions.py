@@ -2,7 +2,14 @@
 
 from django.utils.translation import gettext as _
 
-from pledges.models import ENTERPRISE_ROLES, OFFICE_ROLES, PLEDGEE_ROLES, TRANSITIONS, PledgeRegistration
+from pledges.models import (
+    ENTERPRISE_ROLES,
+    OFFICE_ROLES,
+    PLEDGEE_KINDS,
+    PLEDGEE_ROLES,
+    TRANSITIONS,
+    PledgeRegistration,
+)
 from portal.accounts.models import OrgKind, Role, User
 from portal.accounts.selectors import bank_scope_ids
 
@@ -58,7 +65,31 @@ def available_transitions(registration: PledgeRegistration, user: User) -> list[
     ]
 
 
+def can_file_as_pledgee(user: User) -> tuple[bool, str]:
+    """A bank or guarantor member with a pledgee role (the bank API's filing and confirmation routes)."""
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is not None and organisation.kind in PLEDGEE_KINDS and user.role in PLEDGEE_ROLES:
+        return True, ""
+    return False, _("Only a bank or guarantor acting as pledgee may do this.")
+
+
 def can_reassign_registration(user: User, registration: PledgeRegistration | None = None) -> tuple[bool, str]:
     if user.role == Role.REGISTRATION_SUPERVISOR and is_office(user):
         return True, ""
     return False, _("Only the registration supervisor may reassign cases.")
+
+
+def can_import_legal_status(user: User) -> tuple[bool, str]:
+    """The legal-status feed rewrites assets across every enterprise: portal staff and the registration
+    office only."""
+    if user.is_authenticated and (user.is_staff or is_office(user)):
+        return True, ""
+    return False, _("Only portal staff and the registration office may import legal-status files.")
+
+
+def can_add_asset(user: User) -> tuple[bool, str]:
+    """An enterprise enters its own assets; nobody enters assets for another organisation."""
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is not None and organisation.kind == OrgKind.ENTERPRISE and user.role in ENTERPRISE_ROLES:
+        return True, ""
+    return False, _("Only an enterprise's users may add assets to its register.")

@@ -100,3 +100,38 @@ def asset_get_for_user(*, user: User, pk: int) -> IpAsset:
     if asset is None:
         raise Http404
     return asset
+
+
+def asset_pledge_states(*, asset_ids) -> dict[int, dict]:
+    """Pledge state per asset, derived from the registrations (never stored): pledged while a pledge
+    registration over it is registered or changed; ``since`` is its registration date."""
+    from pledges.models import PLEDGED_STATUSES, RegistrationAsset, RegistrationKind
+
+    states = {
+        pk: {"pledged": False, "pledgee": None, "since": None, "registration": None} for pk in asset_ids
+    }
+    links = (
+        RegistrationAsset.objects.filter(
+            asset_id__in=list(states),
+            registration__kind=RegistrationKind.PLEDGE,
+            registration__status__in=PLEDGED_STATUSES,
+        )
+        .select_related("registration", "registration__pledgee")
+        .order_by("registration__registered_on", "registration_id")
+    )
+    for link in links:
+        state = states[link.asset_id]
+        if not state["pledged"]:  # a second pledge is refused, so the earliest one is the pledge
+            registration = link.registration
+            state.update(
+                pledged=True,
+                pledgee=registration.pledgee,
+                since=registration.registered_on,
+                registration=registration,
+            )
+    return states
+
+
+def asset_pledge_state(asset: IpAsset) -> dict:
+    """``{"pledged": bool, "pledgee": Organisation | None, "since": date | None, "registration": ...}``."""
+    return asset_pledge_states(asset_ids=[asset.pk])[asset.pk]

@@ -148,6 +148,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
+# Uploaded case documents: larger files are refused before they are stored (security.md check 24).
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest names 404 under the test live server, so plain storage whenever DEBUG is on.
@@ -244,7 +246,33 @@ CELERY_BEAT_SCHEDULE = {
         # Daily in November and December, while next year's State Council notice may be missing.
         "schedule": crontab(minute=0, hour=9, month_of_year="11,12"),
     },
+    # Annual-fee reminders for pledged patents, once a day in office hours (Beijing time).
+    "pledges-annual-fee-reminders": {
+        "task": "pledges.tasks.annual_fee_reminders",
+        "schedule": crontab(minute=0, hour=9),
+    },
+    # Registration SLA reminders; the sweep itself waits for office hours on working days.
+    "pledges-sla-sweep": {"task": "pledges.tasks.sla_sweep_task", "schedule": 5 * 60.0},
 }
+
+# Pledge registration SLA (pledges/services/sla.py): the points that remind the commissioner (the
+# escalation of an overdue case to the supervisor is always sent) and the office hours they go out in.
+SLA_REMINDER_POINTS = env_list("SLA_REMINDER_POINTS", ["half_time", "due_today", "overdue"])
+if not set(SLA_REMINDER_POINTS) <= {"half_time", "due_today", "overdue"}:
+    raise ImproperlyConfigured(
+        f"SLA_REMINDER_POINTS may list half_time, due_today, overdue; got {','.join(SLA_REMINDER_POINTS)!r}"
+    )
+SLA_OFFICE_HOURS = env_str("SLA_OFFICE_HOURS", "09:00-17:30")
+_hours = SLA_OFFICE_HOURS.split("-")
+if not (
+    len(_hours) == 2
+    and all(
+        len(t) == 5 and t[2] == ":" and t[:2].isdigit() and t[3:].isdigit() and t[:2] < "24" and t[3:] < "60"
+        for t in _hours
+    )
+    and _hours[0] < _hours[1]
+):
+    raise ImproperlyConfigured(f"SLA_OFFICE_HOURS must look like 09:00-17:30; got {SLA_OFFICE_HOURS!r}")
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,7 @@ api_v1 = [
     path("public/calendar/", include("portal.workdays.api_urls")),
     # Authenticated API: the rest of /api/v1/.
     path("notifications/", include("portal.notifications.api_urls")),
+    path("registrations/", include("pledges.api_urls")),
 ]
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("identifiers/", include("portal.identifiers.urls")),
     path("calendar/", include("portal.workdays.urls")),
     path("notifications/", include("portal.notifications.urls")),
+    path("pledges/", include("pledges.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -30,6 +30,21 @@ def _celery_eager():
     celery_app.conf.task_always_eager = False
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache():
+    """Without Redis the portal's cache is a folder under var/, shared with a running `make run` and any
+    other test process; tests get their own in-process cache instead (with REDIS_URL they use Redis, which
+    the Celery round-trip test needs to see the worker's write)."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    if settings.REDIS_URL:
+        yield
+        return
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
@@ -202,3 +217,15 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """A transactional test flushes the database after itself; without serialized rollback the reference
+    data the migrations seed (calendar, policy parameters, parks) is gone for the tests after it, and
+    the flush's re-created content types break every later serialized restore."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )

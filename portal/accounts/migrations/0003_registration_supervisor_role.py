@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_seed_parks'),
+        ("accounts", "0002_seed_parks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('enterprise_user', 'Enterprise user'), ('org_admin', 'Organisation administrator'), ('bank_officer', 'Bank officer'), ('bank_manager', 'Bank manager'), ('institution_officer', 'Institution officer'), ('commissioner', 'Service commissioner'), ('registration_supervisor', 'Registration supervisor'), ('promotion_officer', 'Promotion centre officer'), ('reviewer', 'Reviewer'), ('finance_officer', 'Finance officer'), ('joint_office_viewer', 'Joint-meeting office viewer'), ('park_admin', 'Park administrator')], max_length=32, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("enterprise_user", "Enterprise user"),
+                    ("org_admin", "Organisation administrator"),
+                    ("bank_officer", "Bank officer"),
+                    ("bank_manager", "Bank manager"),
+                    ("institution_officer", "Institution officer"),
+                    ("commissioner", "Service commissioner"),
+                    ("registration_supervisor", "Registration supervisor"),
+                    ("promotion_officer", "Promotion centre officer"),
+                    ("reviewer", "Reviewer"),
+                    ("finance_officer", "Finance officer"),
+                    ("joint_office_viewer", "Joint-meeting office viewer"),
+                    ("park_admin", "Park administrator"),
+                ],
+                max_length=32,
+                verbose_name="role",
+            ),
         ),
     ]
