@@ -9,8 +9,9 @@ from portal.management.demo import DEMO_LOGINS
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_gives_every_role_a_working_login_and_is_idempotent(settings):
+def test_seed_demo_gives_every_role_a_working_login_and_is_idempotent(settings, tmp_path):
     settings.DEBUG = True
+    settings.MEDIA_ROOT = tmp_path  # the demo cases' documents
     call_command("seed_demo")
     counts = (Organisation.objects.count(), Membership.objects.count())
     call_command("seed_demo")
@@ -23,10 +24,15 @@ def test_seed_demo_gives_every_role_a_working_login_and_is_idempotent(settings):
     roles = set(Membership.objects.filter(user__username__startswith="demo_").values_list("role", flat=True))
     assert roles == set(Role.values)
     assert Organisation.objects.filter(kind=OrgKind.BANK, parent__isnull=False).exists()  # branches
+    # The domain apps' demo cases: a draft, one waiting for the bank, one on a commissioner's queue.
+    from pledges.models import PledgeRegistration
+
+    assert set(PledgeRegistration.objects.values_list("status", flat=True)) >= {"draft", "awaiting_pledgee"}
 
 
-def test_seed_demo_refuses_without_debug_unless_forced(settings):
+def test_seed_demo_refuses_without_debug_unless_forced(settings, tmp_path):
     settings.DEBUG = False
+    settings.MEDIA_ROOT = tmp_path
     with pytest.raises(CommandError, match="DJANGO_DEBUG=0"):
         call_command("seed_demo")
     call_command("seed_demo", "--force")

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -21,6 +22,10 @@ class Command(BaseCommand):
                 "Use --force only on a throw-away database."
             )
         counts = seed_demo()
+        # Each domain app adds its demo cases through its AppConfig, so the kernel imports none of them.
+        for config in apps.get_app_configs():
+            if hasattr(config, "seed_demo"):
+                config.seed_demo()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {counts['organisations']} organisations, {counts['users']} demo users "
