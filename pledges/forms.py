@@ -306,3 +306,24 @@ class ReassignForm(forms.Form):
     def __init__(self, *args, commissioners, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["commissioner"].choices = [(u.pk, str(u)) for u in commissioners]
+
+
+class OnTimeStatsForm(forms.Form):
+    group_by = forms.ChoiceField(
+        label=_("Group by"),
+        choices=[
+            ("commissioner", _("Service commissioner")),
+            ("office", _("Office")),
+            ("channel", _("Channel")),
+            ("ip_kind", _("IP kind")),
+            ("month", _("Month")),
+        ],
+        initial="commissioner",
+        required=False,
+    )
+    date_from = forms.DateField(label=_("Completed from"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("Completed until"), required=False, widget=DateInput())
+    ip_kind = forms.ChoiceField(label=_("IP kind"), choices=[("", _("All")), *IpKind.choices], required=False)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", _("All")), *Channel.choices], required=False
+    )

@@ -93,3 +93,15 @@ def can_add_asset(user: User) -> tuple[bool, str]:
     if organisation is not None and organisation.kind == OrgKind.ENTERPRISE and user.role in ENTERPRISE_ROLES:
         return True, ""
     return False, _("Only an enterprise's users may add assets to its register.")
+
+
+def can_view_on_time_stats(user: User) -> tuple[bool, str]:
+    """The registration office measures itself; the IP bureau and the joint-meeting office supervise it."""
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is not None and organisation.kind in {
+        OrgKind.REGISTRATION_OFFICE,
+        OrgKind.IP_BUREAU,
+        OrgKind.JOINT_OFFICE,
+    }:
+        return True, ""
+    return False, _("Only the registration office and the supervising bodies see the on-time figures.")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("to-confirm/", views.to_confirm, name="to_confirm"),
     path("workbench/", views.workbench, name="workbench"),
     path("workbench/reassign/", views.workbench_reassign, name="workbench_reassign"),
+    path("on-time/", views.on_time_stats_view, name="on_time_stats"),
     path("cases/<int:pk>/", views.registration_detail, name="registration_detail"),
     path("cases/<int:pk>/edit/", views.filing_edit, name="filing_edit"),
     path("cases/<int:pk>/materials/", views.material_upload_view, name="material_upload"),

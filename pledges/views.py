@@ -30,6 +30,7 @@ from pledges.forms import (
     MaterialTickForm,
     MaterialUploadForm,
     MoveForm,
+    OnTimeStatsForm,
     ReassignForm,
     SendBackForm,
     WaiverForm,
@@ -49,7 +50,13 @@ from pledges.models import (
     RegistrationEvent,
     Status,
 )
-from pledges.permissions import acts_as, available_transitions, can_reassign_registration, is_office
+from pledges.permissions import (
+    acts_as,
+    available_transitions,
+    can_reassign_registration,
+    can_view_on_time_stats,
+    is_office,
+)
 from pledges.selectors import registration_get_for_user, registration_list, registration_scope
 from pledges.services.filing import (
     PARTY_EDITABLE,
@@ -73,7 +80,7 @@ from pledges.services.filing import (
     safe_file_name,
     waiver_confirm,
 )
-from pledges.services.sla import skipped_days_for_reader
+from pledges.services.sla import on_time_stats, skipped_days_for_reader
 from pledges.services.workflow import active_commissioners, registration_reassign, registration_transition
 from portal.accounts.models import OrgKind, Role
 from portal.policy.errors import PolicyError
@@ -914,3 +921,23 @@ def move_view(request, pk: int):
         ),
         _("The case is now: %(status)s.") % {"status": Status(form.cleaned_data["to"]).label},
     )
+
+
+@login_required
+@require_GET
+def on_time_stats_view(request):
+    """On-time completion per commissioner, office, channel, IP kind or month (the service promise, measured)."""
+    allowed, reason = can_view_on_time_stats(request.user)
+    if not allowed:
+        raise PermissionDenied(reason)
+    form = OnTimeStatsForm(request.GET or None)
+    rows = []
+    group_by = "commissioner"
+    if not form.is_bound or form.is_valid():
+        data = form.cleaned_data if form.is_bound else {}
+        group_by = data.get("group_by") or "commissioner"
+        filters = {
+            key: data.get(key) for key in ("date_from", "date_to", "ip_kind", "channel") if data.get(key)
+        }
+        rows = on_time_stats(group_by=group_by, filters=filters, user=request.user)
+    return render(request, "pledges/on_time_stats.html", {"form": form, "rows": rows, "group_by": group_by})
