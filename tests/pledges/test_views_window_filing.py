@@ -27,7 +27,7 @@ def _terms(asset, pledgee):
 
 
 def test_commissioner_finds_the_pledgor_by_credit_code_and_saves_a_window_draft(
-    client, commissioner, enterprise, bank_a_branch, make_patent, english
+    client, commissioner, enterprise, bank_a_branch, make_patent
 ):
     asset = make_patent(enterprise)
     client.force_login(commissioner)
@@ -45,9 +45,9 @@ def test_commissioner_finds_the_pledgor_by_credit_code_and_saves_a_window_draft(
     )
 
 
-def test_unknown_or_malformed_credit_code_is_explained(client, commissioner, english):
+def test_unknown_or_malformed_credit_code_is_explained(client, commissioner):
     client.force_login(commissioner)
-    unknown = client.get(URL, {"uscc": "91110108551385082Q"})
+    unknown = client.get(URL, {"uscc": "91110108551385082Q"}, headers={"accept-language": "en"})
     assert "No enterprise with this credit code" in unknown.content.decode()
     malformed = client.get(URL, {"uscc": "9111010855138508"})
     assert malformed.context["lookup"].errors["uscc"]
