@@ -785,19 +785,26 @@ def _first_error(form) -> str:
     return next((str(error) for errors in form.errors.values() for error in errors), _("Check the form."))
 
 
-@login_required
-@require_POST
-def send_back_view(request, pk: int):
+def _form_action(request, pk: int, form_class, call, success: str):
+    """A POST from the case page: scope the case, parse the form, call one service with the case and
+    the cleaned data, and come back to the case with a message."""
     registration = registration_get_for_user(user=request.user, pk=pk)
-    form = SendBackForm(request.POST)
+    form = form_class(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return redirect(_back(registration))
-    return _run(
+    return _run(request, registration, lambda: call(registration, form.cleaned_data), success)
+
+
+@login_required
+@require_POST
+def send_back_view(request, pk: int):
+    return _form_action(
         request,
-        registration,
-        lambda: registration_send_back(
-            registration=registration, reason=form.cleaned_data["reason"], actor=request.user
+        pk,
+        SendBackForm,
+        lambda registration, data: registration_send_back(
+            registration=registration, reason=data["reason"], actor=request.user
         ),
         _("The filing went back to the enterprise."),
     )
@@ -825,16 +832,12 @@ def party_move_view(request, pk: int):
 @login_required
 @require_POST
 def waiver_view(request, pk: int):
-    registration = registration_get_for_user(user=request.user, pk=pk)
-    form = WaiverForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect(_back(registration))
-    return _run(
+    return _form_action(
         request,
-        registration,
-        lambda: waiver_confirm(
-            registration=registration, reason=form.cleaned_data["reason"], actor=request.user
+        pk,
+        WaiverForm,
+        lambda registration, data: waiver_confirm(
+            registration=registration, reason=data["reason"], actor=request.user
         ),
         _("Your confirmation was recorded."),
     )
@@ -859,16 +862,12 @@ def cure_view(request, pk: int):
 @login_required
 @require_POST
 def correction_view(request, pk: int):
-    registration = registration_get_for_user(user=request.user, pk=pk)
-    form = CorrectionRequestForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect(_back(registration))
-    return _run(
+    return _form_action(
         request,
-        registration,
-        lambda: correction_request(
-            registration=registration, note=form.cleaned_data["note"], actor=request.user
+        pk,
+        CorrectionRequestForm,
+        lambda registration, data: correction_request(
+            registration=registration, note=data["note"], actor=request.user
         ),
         _("The parties were asked to correct the failing items."),
     )
@@ -877,19 +876,12 @@ def correction_view(request, pk: int):
 @login_required
 @require_POST
 def contact_view(request, pk: int):
-    registration = registration_get_for_user(user=request.user, pk=pk)
-    form = ContactLogForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _first_error(form))
-        return redirect(_back(registration))
-    return _run(
+    return _form_action(
         request,
-        registration,
-        lambda: contact_log_add(
-            registration=registration,
-            kind=form.cleaned_data["kind"],
-            note=form.cleaned_data["note"],
-            actor=request.user,
+        pk,
+        ContactLogForm,
+        lambda registration, data: contact_log_add(
+            registration=registration, kind=data["kind"], note=data["note"], actor=request.user
         ),
         _("Contact recorded."),
     )
