@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "portal.audit",
     # Domain apps, floor by floor (architecture.md §2).
     "pledges",
+    "loans",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,8 @@ if not REDIS_URL:
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
         "store_processed": False,
+        # Broadcast/control messages; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
     # Longer than any countdown or retry delay we use, or Redis redelivers the task in a loop.
