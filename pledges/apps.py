@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,31 @@ class PledgesConfig(AppConfig):
         from pledges.demo import seed_demo
 
         return seed_demo()
+
+    def home_links(self, user) -> list[dict]:
+        """The pledge-registration card on the user's home page: each role's own work."""
+        from portal.accounts.models import OrgKind, Role
+
+        organisation, role = user.organisation, user.role
+        if organisation is None:
+            return []
+        if organisation.kind == OrgKind.ENTERPRISE:
+            links = [
+                (_("My filings"), reverse("pledges:my_filings")),
+                (_("Start a new filing"), reverse("pledges:filing_new")),
+                (_("My IP register"), reverse("pledges:asset_list")),
+            ]
+        elif organisation.kind == OrgKind.REGISTRATION_OFFICE:
+            links = [
+                (_("Workbench"), reverse("pledges:workbench")),
+                (_("Enter a window filing"), reverse("pledges:window_filing_new")),
+                (_("Import a legal-status file"), reverse("pledges:legal_status_import")),
+                (_("Registrations on time"), reverse("pledges:on_time_stats")),
+            ]
+        elif organisation.kind in {OrgKind.BANK, OrgKind.GUARANTOR} and role != Role.ORG_ADMIN:
+            links = [(_("Filings to confirm"), reverse("pledges:to_confirm"))]
+        elif organisation.kind in {OrgKind.IP_BUREAU, OrgKind.JOINT_OFFICE}:
+            links = [(_("Registrations on time"), reverse("pledges:on_time_stats"))]
+        else:
+            return []
+        return [{"title": _("Pledge registration"), "testid": "home-pledges", "links": links}]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("calendar/", include("portal.workdays.urls")),
     path("notifications/", include("portal.notifications.urls")),
     path("pledges/", include("pledges.urls")),
+    path("loans/", include("loans.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

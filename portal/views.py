@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -13,9 +14,19 @@ from portal.tasks import HEARTBEAT_KEY
 def home(request):
     """Each role lands here; the page shows the user's organisation and the tools they can use today."""
     latest = notification_list(user=request.user, filters={"unread": True})[:5]
-    return render(
-        request, "portal/home.html", {"membership": request.user.membership, "latest_notifications": latest}
-    )
+    # Each domain app offers the links to its own work for this user, so the kernel imports none of them.
+    sections = [
+        section
+        for config in apps.get_app_configs()
+        if hasattr(config, "home_links")
+        for section in config.home_links(request.user)
+    ]
+    context = {
+        "membership": request.user.membership,
+        "latest_notifications": latest,
+        "work_sections": sections,
+    }
+    return render(request, "portal/home.html", context)
 
 
 @require_GET
