@@ -11,7 +11,7 @@ from pledges.models import (
     PledgeRegistration,
 )
 from portal.accounts.models import OrgKind, Role, User
-from portal.accounts.selectors import bank_scope_ids
+from portal.accounts.selectors import own_group_ids
 
 
 def is_party_pledgor(user: User, registration: PledgeRegistration) -> bool:
@@ -22,8 +22,7 @@ def is_party_pledgee(user: User, registration: PledgeRegistration) -> bool:
     organisation = user.organisation
     if organisation is None:
         return False
-    ids = bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
-    return registration.pledgee_id in ids
+    return registration.pledgee_id in own_group_ids(organisation)
 
 
 def is_office(user: User) -> bool:

@@ -9,15 +9,11 @@ from django.http import Http404
 
 from pledges.models import IpAsset, PledgeRegistration
 from portal.accounts.models import OrgKind, User
-from portal.accounts.selectors import bank_scope_ids
+from portal.accounts.selectors import own_group_ids
 
 # Government bodies that follow every case: the registration office works them, the IP bureau and the
 # joint-meeting office supervise and count them.
 _SEE_ALL_KINDS = frozenset({OrgKind.REGISTRATION_OFFICE, OrgKind.IP_BUREAU, OrgKind.JOINT_OFFICE})
-
-
-def _scope_ids(organisation) -> list[int]:
-    return bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
 
 
 def registration_scope(*, user: User) -> QuerySet[PledgeRegistration]:
@@ -31,7 +27,7 @@ def registration_scope(*, user: User) -> QuerySet[PledgeRegistration]:
     if organisation.kind == OrgKind.ENTERPRISE:
         return queryset.filter(pledgor=organisation)
     if organisation.kind in {OrgKind.BANK, OrgKind.GUARANTOR}:
-        return queryset.filter(pledgee__in=_scope_ids(organisation))
+        return queryset.filter(pledgee__in=own_group_ids(organisation))
     return queryset.none()
 
 
@@ -79,7 +75,7 @@ def asset_scope(*, user: User) -> QuerySet[IpAsset]:
         return queryset.filter(owner=organisation)
     if organisation.kind in {OrgKind.BANK, OrgKind.GUARANTOR}:
         return queryset.filter(
-            registration_links__registration__pledgee__in=_scope_ids(organisation)
+            registration_links__registration__pledgee__in=own_group_ids(organisation)
         ).distinct()
     return queryset.none()
 

@@ -44,7 +44,7 @@ from pledges.models import (
 from pledges.permissions import acts_as, can_file_as_pledgee, is_party_pledgee, is_party_pledgor
 from pledges.services.workflow import next_reference, registration_transition
 from portal.accounts.models import Organisation, OrgKind
-from portal.accounts.selectors import bank_scope_ids
+from portal.accounts.selectors import own_group_ids
 from portal.audit.services import audit_record
 from portal.identifiers.patent import PatentType
 from portal.policy.models import Channel, IpKind
@@ -94,10 +94,8 @@ def _check_filer(*, actor, pledgor: Organisation, pledgee: Organisation, channel
         raise FilingNotAllowed(_("Only the parties, or the office for a window filing, may file."))
     if organisation.pk == pledgor.pk and actor.role in ENTERPRISE_ROLES:
         return
-    if can_file_as_pledgee(actor)[0]:
-        own = bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
-        if pledgee.pk in own:
-            return
+    if can_file_as_pledgee(actor)[0] and pledgee.pk in own_group_ids(organisation):
+        return
     if _is_office(actor) and channel == Channel.WINDOW:
         return
     raise FilingNotAllowed(_("Only the parties, or the office for a window filing, may file."))

@@ -25,6 +25,11 @@ def bank_scope_ids(organisation: Organisation) -> list[int]:
     return [head.pk, *head.branches.values_list("pk", flat=True)]
 
 
+def own_group_ids(organisation: Organisation) -> list[int]:
+    """The organisations acting as one party: a bank's head office and branches, else just itself."""
+    return bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
+
+
 def organisation_list(*, user: User, filters: dict | None = None) -> QuerySet[Organisation]:
     """Organisations the user may see, scoped *before* any filter the user asked for.
 
@@ -39,7 +44,7 @@ def organisation_list(*, user: User, filters: dict | None = None) -> QuerySet[Or
     if organisation.kind in GOVERNMENT_KINDS:
         scoped = queryset
     else:
-        own_ids = bank_scope_ids(organisation) if organisation.kind == OrgKind.BANK else [organisation.pk]
+        own_ids = own_group_ids(organisation)
         scoped = queryset.filter(Q(pk__in=own_ids) | ~Q(kind=OrgKind.ENTERPRISE))
     filters = filters or {}
     if kind := filters.get("kind"):
