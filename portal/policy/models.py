@@ -152,6 +152,12 @@ class PolicyParameterSet(models.Model):
         help_text=_("Banks give feedback on each pushed enterprise within this many working days."),
     )
 
+    # Loans (issue 4): the bank's own four-eyes rule on approvals.
+    loan_second_approval_above = _money_field(
+        _("loan approvals needing a second approver: above (yuan)"),
+        _("A bank officer's approval of a larger amount waits for a second person at the bank."),
+    )
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -267,6 +273,7 @@ PARAMETER_GROUPS: list[tuple[str, object, tuple[str, ...]]] = [
         ),
     ),
     ("whitelist", _("Whitelist"), ("whitelist_feedback_working_days",)),
+    ("loans", _("Loans"), ("loan_second_approval_above",)),
 ]
 PARAMETER_FIELDS: tuple[str, ...] = tuple(name for _key, _label, names in PARAMETER_GROUPS for name in names)
 # Fields a service may change on an existing set; the year is the set's identity and never changes.

@@ -32,6 +32,7 @@ DEFAULTS = {
     "riskcomp_per_institution_annual_cap": None,
     "riskcomp_fund_annual_budget": None,
     "whitelist_feedback_working_days": 20,
+    "loan_second_approval_above": Decimal("3000000.00"),
 }
 
 
@@ -66,6 +67,7 @@ def test_every_seeded_value_has_a_source_note_and_assumptions_are_marked(set_202
         "riskcomp_per_loan_cap",
         "whitelist_feedback_working_days",
         "fee_insurance_eligible",
+        "loan_second_approval_above",
     ):
         assert "[A]" in set_2026.sources[name], name
     for marker in ("[V-1]", "[V-2]", "[V-3]", "[A]"):
