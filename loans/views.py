@@ -27,7 +27,7 @@ from loans.selectors import (
     product_public_get,
     product_public_list,
 )
-from loans.services import product_create, product_transition, product_update
+from loans.services.products import product_create, product_transition, product_update
 
 PAGE_SIZE = 20
 

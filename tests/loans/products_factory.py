@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.utils.timezone import localdate
 
 from loans.models import ProductStatus
-from loans.services import product_create, product_transition
+from loans.services.products import product_create, product_transition
 from portal.policy.models import IpKind
 
 

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from loans.errors import ProductNotEditable, ProductTransitionNotAllowed
 from loans.models import PRODUCT_TRANSITIONS, Product, ProductEvent, ProductStatus
 from loans.permissions import available_product_transitions, can_transition_product
-from loans.services import product_create, product_transition, product_update
+from loans.services.products import product_create, product_transition, product_update
 from portal.accounts.models import Role
 from portal.audit.models import AuditEvent
 from tests.loans.products_factory import make_product, product_fields
