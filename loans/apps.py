@@ -39,4 +39,52 @@ class LoansConfig(AppConfig):
             }
         ):
             links.append((_("Our loan products"), reverse("loans:bank_product_list")))
-        return [{"title": _("Loan products"), "testid": "home-loan-products", "links": links}]
+        cards = [{"title": _("Loan products"), "testid": "home-loan-products", "links": links}]
+        cards.extend(self._coaching_cards(user))
+        cards.extend(self._application_cards(user))
+        cards.extend(self._loan_cards(user))
+        return cards
+
+    def _coaching_cards(self, user) -> list[dict]:
+        """Coaching before the loan: the enterprise asks, the promotion centre assigns, the coach works."""
+        from loans.permissions import can_request_coaching, can_view_coaching_cases, can_view_coaching_queue
+
+        links = []
+        if can_request_coaching(user)[0]:
+            links.append((_("Ask for coaching before the loan"), reverse("loans:coaching_new")))
+            links.append((_("My coaching"), reverse("loans:coaching_mine")))
+            links.append((_("Our financing timeline"), reverse("loans:coaching_timeline")))
+        if can_view_coaching_queue(user)[0]:
+            links.append((_("Coaching requests to assign"), reverse("loans:coaching_queue")))
+        if can_view_coaching_cases(user)[0]:
+            links.append((_("My coaching cases"), reverse("loans:coaching_cases")))
+        if not links:
+            return []
+        return [{"title": _("Coaching"), "testid": "home-coaching", "links": links}]
+
+    def _loan_cards(self, user) -> list[dict]:
+        """The loans the user follows: a bank its book (and uploads), a borrower its own, oversight all."""
+        from loans.permissions import can_import_loan_facts, can_view_loan_list
+
+        links = []
+        if can_view_loan_list(user)[0]:
+            links.append((_("Loans and their facts"), reverse("loans:loan_list")))
+        if can_import_loan_facts(user)[0]:
+            links.append((_("Upload loan facts (CSV or Excel)"), reverse("loans:import_list")))
+        if not links:
+            return []
+        return [{"title": _("Loans"), "testid": "home-loans", "links": links}]
+
+    def _application_cards(self, user) -> list[dict]:
+        """Loan requests for the enterprise, the review queue for bank staff and the promotion centre."""
+        from loans.permissions import can_create_loan_request, can_view_application_queue
+
+        links = []
+        if can_create_loan_request(user)[0]:
+            links.append((_("Apply for a loan to one or more banks"), reverse("loans:application_apply")))
+            links.append((_("My loan requests"), reverse("loans:request_list")))
+        if can_view_application_queue(user)[0]:
+            links.append((_("Loan applications to review"), reverse("loans:application_queue")))
+        if not links:
+            return []
+        return [{"title": _("Loan applications"), "testid": "home-loan-applications", "links": links}]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from loans import eligibility_views
 from loans import views as product_views
@@ -19,4 +19,7 @@ urlpatterns: list = [
         name="bank_product_transition",
     ),
     path("check/", eligibility_views.eligibility_check_view, name="eligibility_check"),
+    path("coaching/", include("loans.coaching_urls")),
+    path("applications/", include("loans.application_urls")),
+    path("", include("loans.loan_urls")),
 ]

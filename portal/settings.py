@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portal.policy",
     "portal.notifications",
     "portal.audit",
+    "portal.idempotency",
     # Domain apps, floor by floor (architecture.md §2).
     "pledges",
     "loans",
@@ -151,6 +152,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 # Uploaded case documents: larger files are refused before they are stored (security.md check 24).
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+# Batch uploads of loan facts (CSV / Excel); 20 MB holds about 200,000 rows.
+LOAN_IMPORT_MAX_MB = env_int("LOAN_IMPORT_MAX_MB", 20, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest names 404 under the test live server, so plain storage whenever DEBUG is on.
@@ -214,6 +217,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Field names ("kind", "status") several APIs use for different choice sets: each set named once
+    # (the registrations API keeps the names it had before the loans API came).
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "pledges.models.RegistrationKind",
+        "StatusEnum": "pledges.models.Status",
+        "LoanStatusEnum": "loans.models.LoanStatus",
+        "LoanFactKindEnum": "loans.models.FactKind",
+        "LoanParticipantKindEnum": "loans.models.ParticipantKind",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -256,7 +268,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Registration SLA reminders; the sweep itself waits for office hours on working days.
     "pledges-sla-sweep": {"task": "pledges.tasks.sla_sweep_task", "schedule": 5 * 60.0},
+    # Idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS are deleted.
+    "idempotency-keys-prune": {
+        "task": "portal.idempotency.tasks.prune_idempotency_keys",
+        "schedule": 60 * 60.0,
+    },
+    # Loan monitoring alerts (pledged assets' legal status and annual fees, overdue, non-performing).
+    "loans-alerts-sweep": {"task": "loans.tasks.loan_alerts_sweep", "schedule": crontab(minute=15)},
 }
+
+# API write retries (portal/idempotency): how long a client's Idempotency-Key and its stored answer are kept.
+# Stripe keeps them at least 24 h; a retry after the key is pruned runs as a new request.
+IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48, minimum=24)
 
 # Pledge registration SLA (pledges/services/sla.py): the points that remind the commissioner (the
 # escalation of an overdue case to the supervisor is always sent) and the office hours they go out in.

@@ -11,6 +11,7 @@ api_v1 = [
     # Authenticated API: the rest of /api/v1/.
     path("notifications/", include("portal.notifications.api_urls")),
     path("registrations/", include("pledges.api_urls")),
+    path("loans/", include("loans.api_urls")),
 ]
 
 urlpatterns = [
