@@ -10,6 +10,8 @@ BENCHMARKS = {
     "public": "bench.public",
     "sweep": "bench.registrations:sweep",
     "workbench": "bench.registrations:workbench",
+    "loan_import": "bench.loan_import",
+    "loan_list": "bench.loans:loan_list",
 }
 
 

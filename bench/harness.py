@@ -92,14 +92,21 @@ def _free_port() -> int:
 
 
 @contextmanager
-def gunicorn(workers: int = 2, threads: int = 4):
-    """A gunicorn server like production's (gthread, keep-alive), yielding its base URL."""
+def gunicorn(
+    workers: int = 2,
+    threads: int = 4,
+    *,
+    app: str = "portal.wsgi:application",
+    env: dict[str, str] | None = None,
+):
+    """A gunicorn server like production's (gthread, keep-alive), yielding its base URL. ``app`` and
+    ``env`` (added to server_env()) let a benchmark serve a comparison view or another database."""
     port = _free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        "portal.wsgi:application",
+        app,
         "--bind",
         f"127.0.0.1:{port}",
         "--worker-class",
@@ -113,7 +120,7 @@ def gunicorn(workers: int = 2, threads: int = 4):
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=server_env())
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env(env))
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -136,8 +143,11 @@ def gunicorn(workers: int = 2, threads: int = 4):
             process.kill()
 
 
-def measure(host: str, paths: Sequence[str], *, seconds: float, clients: int) -> float:
-    """Requests per second for `clients` keep-alive connections cycling through `paths`."""
+def measure(
+    host: str, paths: Sequence[str], *, seconds: float, clients: int, headers: dict[str, str] | None = None
+) -> float:
+    """Requests per second for `clients` keep-alive connections cycling through `paths` (sending
+    `headers`, e.g. a session cookie, with each request)."""
     hostname, port = host.split(":")
     stop_at = time.monotonic() + seconds
     counts = [0] * clients
@@ -149,7 +159,7 @@ def measure(host: str, paths: Sequence[str], *, seconds: float, clients: int) ->
         while time.monotonic() < stop_at:
             path = paths[position % len(paths)]
             position += clients
-            connection.request("GET", path)
+            connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
             response.read()
             if response.status != 200:

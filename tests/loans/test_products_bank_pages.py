@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from loans.models import Product, ProductStatus
+from loans.models import CoachingRequest, Loan, LoanApplication, Product, ProductStatus
 from portal.accounts.models import Role
 from tests.loans.products_factory import make_product, product_fields
 
@@ -171,17 +171,21 @@ def test_edit_form_saves_a_draft_and_refuses_a_published_product(client, bank_a_
     assert product.name == "智权贷（升级版）"
 
 
-def test_seed_demo_loads_published_products_and_a_draft_once(db):
+def test_seed_demo_loads_products_coaching_a_request_and_loans_once(db):
     from django.apps import apps
 
     from portal.management.demo import seed_demo
 
     seed_demo()
+    apps.get_app_config("pledges").seed_demo()  # the IP register the demo request offers
     config = apps.get_app_config("loans")
-    assert config.seed_demo() == 5
+    assert config.seed_demo() == 6 + 3  # products, then the loans the branch reported
     assert config.seed_demo() == 0
-    assert Product.objects.filter(status=ProductStatus.PUBLISHED).count() == 4
+    assert Product.objects.filter(status=ProductStatus.PUBLISHED).count() == 5
     assert Product.objects.filter(status=ProductStatus.DRAFT).count() == 1
+    assert CoachingRequest.objects.count() == 2
+    assert sorted(LoanApplication.objects.values_list("status", flat=True)) == ["approved", "info_requested"]
+    assert sorted(Loan.objects.values_list("status", flat=True)) == ["non_performing", "repaying", "settled"]
 
 
 def test_admin_lists_products_read_only(client, staff_admin, bank_a_officer):
