@@ -45,6 +45,16 @@ def _private_cache():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    """Every persona hashes its password on creation; PBKDF2's iterations would dominate the suite's run
+    time. The hasher is not what any test is about (sign-in, lockout and policy tests work the same)."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache

@@ -67,9 +67,8 @@ def set_threshold(value, *, actor) -> PolicyParameterSet:
 
 @pytest.fixture(autouse=True)
 def _application_settings(settings, tmp_path):
-    # Uploaded documents go to a throwaway folder; PBKDF2 would dominate the personas' set-up.
+    # Uploaded documents go to a throwaway folder.
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -28,11 +28,6 @@ ANSWERS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def check(client, user, **overrides):
     client.login(username=user.username, password=PASSWORD)
     return client.get(URL, {**ANSWERS, **overrides}, headers=EN)

@@ -16,13 +16,11 @@ from pledges.models import IpAsset, LegalStatus, Status
 from pledges.services.register import asset_update_legal_status
 from portal.accounts.models import Role
 from portal.notifications.models import Notification
-from tests.loans import test_loan_pages_support as support
 from tests.loans.test_loan_pages_support import make_loan, make_running_loan
 from tests.pledges import factories_register
 from tests.pledges.factories_register import pledge_over
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-fast_passwords = support.fast_passwords
+pytestmark = pytest.mark.django_db
 patent = factories_register.patent
 
 

@@ -28,7 +28,6 @@ from portal.accounts.models import OrgKind, Role
 from portal.accounts.services import organisation_create
 from portal.audit.models import AuditEvent
 from tests.conftest import make_uscc
-from tests.loans import test_loan_pages_support as support
 from tests.loans.test_loan_pages_support import (
     loan_fields,
     make_awaiting_loan,
@@ -36,8 +35,7 @@ from tests.loans.test_loan_pages_support import (
     make_running_loan,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-fast_passwords = support.fast_passwords
+pytestmark = pytest.mark.django_db
 D = Decimal
 
 

@@ -27,11 +27,9 @@ from portal.accounts.models import OrgKind
 from portal.accounts.services import organisation_create
 from portal.policy.models import Channel, IpKind
 from tests.conftest import make_uscc
-from tests.loans import test_loan_pages_support as support
 from tests.loans.test_loan_pages_support import make_awaiting_loan, make_loan, make_running_loan
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
-fast_passwords = support.fast_passwords
+pytestmark = pytest.mark.django_db
 EN = {"accept-language": "en"}
 D = Decimal
 

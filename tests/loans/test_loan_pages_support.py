@@ -1,12 +1,10 @@
 """Helpers for the loan page, alert and service tests (no tests here): loans made through the services,
 or, for a loan born from an accepted offer, written directly in "awaiting contract" (how a loan gets
-there is the applications' business). Bind the fixtures a module needs by name
-(``fast_passwords = test_loan_pages_support.fast_passwords``)."""
+there is the applications' business)."""
 
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 from django.utils.timezone import localdate
 
 from loans.models import FactKind, Loan, LoanEvent, LoanSource, LoanStatus
@@ -14,12 +12,6 @@ from loans.services.facts import loan_create, loan_fact_record
 from loans.services.references import LOAN_SERIES, next_reference
 
 D = Decimal
-
-
-@pytest.fixture
-def fast_passwords(settings):
-    # Every persona hashes its password; PBKDF2 would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def loan_fields(**overrides) -> dict:

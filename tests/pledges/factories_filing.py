@@ -47,7 +47,6 @@ def upload(name: str = "合同.pdf", content: bytes = PDF, content_type: str = "
 def _filing_media(settings, tmp_path):
     # Uploaded documents go to a throwaway folder, never to var/media.
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -46,12 +46,6 @@ def pledge_over(
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    # Every persona hashes its password; PBKDF2 would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def patent(enterprise, enterprise_user):
     return asset_create(
         owner=enterprise,

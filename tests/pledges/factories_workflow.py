@@ -14,12 +14,6 @@ from portal.accounts.models import Role
 from portal.policy.models import Channel, IpKind
 
 
-@pytest.fixture(autouse=False)
-def fast_passwords(settings):
-    # Hundreds of personas are created across the parametrised table; PBKDF2 would take minutes.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def supervisor(make_user, registration_office):
     """The registration supervisor of the office `commissioner` works in."""

@@ -21,12 +21,6 @@ pytestmark = pytest.mark.django_db
 LIST = reverse("registrations-api:list")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Every test signs in several personas; PBKDF2 would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def detail_url(registration) -> str:
     return reverse("registrations-api:detail", args=[registration.pk])
 

@@ -14,9 +14,8 @@ from portal.policy.models import IpKind
 from tests.pledges import factories_register
 from tests.pledges.factories_register import PATENT_C, pledge_over
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
-fast_passwords = factories_register.fast_passwords
 patent = factories_register.patent
 trademark = factories_register.trademark
 

@@ -11,9 +11,8 @@ from pledges.register_forms import MAX_FEED_BYTES
 from tests.pledges import factories_register
 from tests.pledges.factories_register import pledge_over
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
-fast_passwords = factories_register.fast_passwords
 other_patent = factories_register.other_patent
 patent = factories_register.patent
 trademark = factories_register.trademark

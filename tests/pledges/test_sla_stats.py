@@ -12,11 +12,10 @@ from portal.policy.models import Channel, IpKind
 from tests.pledges import factories_workflow
 
 # The shared fixtures of this area, bound here so pytest finds them.
-fast_passwords = factories_workflow.fast_passwords
 make_registration = factories_workflow.make_registration
 second_commissioner = factories_workflow.second_commissioner
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "frozen_today")
+pytestmark = pytest.mark.usefixtures("frozen_today")
 
 PATENT, TRADEMARK, COPYRIGHT = IpKind.PATENT, IpKind.TRADEMARK, IpKind.COPYRIGHT
 WINDOW, ONLINE = Channel.WINDOW, Channel.ONLINE

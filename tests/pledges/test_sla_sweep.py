@@ -19,11 +19,9 @@ from portal.policy.models import Channel
 from tests.pledges import factories_workflow
 
 # The shared fixtures of this area, bound here so pytest finds them.
-fast_passwords = factories_workflow.fast_passwords
 make_registration = factories_workflow.make_registration
 supervisor = factories_workflow.supervisor
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

@@ -32,12 +32,9 @@ from portal.policy.models import Channel, IpKind
 from tests.pledges import factories_workflow
 
 # The shared fixtures of this area, bound here so pytest finds them.
-fast_passwords = factories_workflow.fast_passwords
 make_registration = factories_workflow.make_registration
 second_commissioner = factories_workflow.second_commissioner
 supervisor = factories_workflow.supervisor
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def _beijing(day: str, hour: int = 10) -> str:

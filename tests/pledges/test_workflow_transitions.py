@@ -19,11 +19,9 @@ from portal.accounts.models import Role
 from tests.pledges import factories_workflow
 
 # The shared fixtures of this area, bound here so pytest finds them.
-fast_passwords = factories_workflow.fast_passwords
 make_registration = factories_workflow.make_registration
 supervisor = factories_workflow.supervisor
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 # Persona fixture -> the role it holds on a case filed by `enterprise` with bank A's branch as pledgee
 # (None: no role on the case). Written out, not derived from permissions.acts_as, so the test checks it.

@@ -8,12 +8,6 @@ from portal.notifications.services import notify
 TEST_TEMPLATES = Path(__file__).parent / "templates"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    # Personas hash their password on creation; PBKDF2 would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def probe_templates(settings):
     """Adds this folder's templates/emails/probe.* (prints the active language, no HTML part)."""
