@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "portal.notifications",
     "portal.audit",
     "portal.idempotency",
+    "portal.apiauth",
     # Domain apps, floor by floor (architecture.md §2).
     "pledges",
     "loans",
@@ -67,7 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.accounts.sessions.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,9 +133,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sliding idle timeout: the cookie expires this many seconds after the last request.
+# Sliding idle timeout: a session ends this many seconds after the last request, give or take the refresh
+# interval (portal.accounts.sessions saves it at most once per SESSION_REFRESH_SECONDS, not per request).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = min(60, SESSION_COOKIE_AGE // 10)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -195,13 +197,21 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "知识产权质押融资服�
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Partner systems first: a request with a bad bearer token is a 401 (with WWW-Authenticate), and so is
+    # one with no credentials at all; the browser's session covers the portal's own pages' calls.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "portal.apiauth.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
-    "DEFAULT_THROTTLE_RATES": {"public": env_rate("PUBLIC_API_THROTTLE", "120/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "public": env_rate("PUBLIC_API_THROTTLE", "120/min"),
+        "token": env_rate("API_TOKEN_THROTTLE", "30/min"),
+    },
 }
 # Behind a proxy, how many X-Forwarded-For hops to trust for the client IP (throttling, audit).
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0, minimum=0)
@@ -273,6 +283,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.idempotency.tasks.prune_idempotency_keys",
         "schedule": 60 * 60.0,
     },
+    # API access tokens a day past their expiry are deleted.
+    "apiauth-tokens-prune": {"task": "portal.apiauth.tasks.prune_access_tokens", "schedule": 60 * 60.0},
     # Loan monitoring alerts (pledged assets' legal status and annual fees, overdue, non-performing).
     "loans-alerts-sweep": {"task": "loans.tasks.loan_alerts_sweep", "schedule": crontab(minute=15)},
 }
@@ -280,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
 # API write retries (portal/idempotency): how long a client's Idempotency-Key and its stored answer are kept.
 # Stripe keeps them at least 24 h; a retry after the key is pruned runs as a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48, minimum=24)
+
+# Partner systems' bearer tokens (portal/apiauth): valid this many seconds, at most an hour (security.md 16).
+API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 3600, minimum=60)
+if API_TOKEN_TTL_SECONDS > 3600:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_SECONDS may be at most 3600; got {API_TOKEN_TTL_SECONDS}")
 
 # Pledge registration SLA (pledges/services/sla.py): the points that remind the commissioner (the
 # escalation of an overdue case to the supervisor is always sent) and the office hours they go out in.

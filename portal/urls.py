@@ -8,7 +8,9 @@ api_v1 = [
     # Public, stable API (api-contract.md): no login, throttled per client IP.
     path("public/identifiers/", include("portal.identifiers.api_urls")),
     path("public/calendar/", include("portal.workdays.api_urls")),
-    # Authenticated API: the rest of /api/v1/.
+    # Partner systems trade their client id and secret for an hour's bearer token here.
+    path("oauth/", include("portal.apiauth.api_urls")),
+    # Authenticated API: the rest of /api/v1/ (a bearer token, or the browser's session).
     path("notifications/", include("portal.notifications.api_urls")),
     path("registrations/", include("pledges.api_urls")),
     path("loans/", include("loans.api_urls")),

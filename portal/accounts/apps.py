@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
     verbose_name = _("Users and organisations")
+
+    def ready(self):
+        from portal.accounts import sessions  # noqa: F401 (connects the sign-in receiver)

@@ -3,9 +3,10 @@ from portal.audit.services import audit_record, denial_recorded
 
 
 class AuditDeniedMiddleware:
-    """Records ``authz.denied`` for every 403 response: PermissionDenied, DRF refusals, CSRF failures.
+    """Records ``authz.denied`` for every 403 response (PermissionDenied, DRF refusals, CSRF failures) and
+    for every API call refused with a 401 for want of a valid bearer token (portal.apiauth).
 
-    Only 403s. Object-level denials in this portal answer 404 so that a record's existence does not
+    No other status. Object-level denials in this portal answer 404 so that a record's existence does not
     leak (security.md check 1); this middleware cannot tell such a 404 from an ordinary missing page,
     so the code that hides a denial behind a 404 calls
     ``audit_record(action="authz.denied", request=request, object_type=..., object_id=...,
@@ -17,12 +18,15 @@ class AuditDeniedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 403 and not denial_recorded(request):
+        refused_api_call = response.status_code == 401 and response.get("WWW-Authenticate", "").startswith(
+            "Bearer"
+        )
+        if (response.status_code == 403 or refused_api_call) and not denial_recorded(request):
+            # The path only: a query string may carry tokens or personal data.
+            details = {"path": request.path, "method": request.method}
+            if refused_api_call:
+                details["status"] = 401  # no credentials, or a bad, expired or revoked bearer token
             audit_record(
-                action=AuditAction.AUTHZ_DENIED,
-                request=request,
-                outcome=Outcome.DENIED,
-                # The path only: a query string may carry tokens or personal data.
-                details={"path": request.path, "method": request.method},
+                action=AuditAction.AUTHZ_DENIED, request=request, outcome=Outcome.DENIED, details=details
             )
         return response

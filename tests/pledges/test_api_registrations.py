@@ -138,7 +138,7 @@ def test_list_malformed_cursor_is_404_with_the_envelope(client, bank_a_officer):
 
 def test_list_needs_a_login(client):
     response = client.get(LIST)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["message"]
 
 
@@ -405,7 +405,7 @@ def test_only_a_pledgee_may_start_a_draft(client, filing, persona, request):
 
 
 def test_start_needs_a_login(client, filing):
-    assert client.post(LIST, filing, content_type="application/json").status_code == 403
+    assert client.post(LIST, filing, content_type="application/json").status_code == 401
 
 
 @pytest.mark.parametrize(

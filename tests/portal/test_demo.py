@@ -29,6 +29,24 @@ def test_seed_demo_gives_every_role_a_working_login_and_is_idempotent(settings, 
 
     assert set(PledgeRegistration.objects.values_list("status", flat=True)) >= {"draft", "awaiting_pledgee"}
 
+    # The demo API client (printed on start) trades its credentials for a token and reads its branch's loans.
+    from django.test import Client
+
+    from portal.management.demo import DEMO_API_CLIENT_ID, DEMO_API_CLIENT_SECRET
+
+    client = Client()
+    token = client.post(
+        "/api/v1/oauth/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": DEMO_API_CLIENT_ID,
+            "client_secret": DEMO_API_CLIENT_SECRET,
+        },
+    ).json()["access_token"]
+    loans = client.get("/api/v1/loans/", headers={"authorization": f"Bearer {token}"}).json()["results"]
+    assert loans
+    assert {loan["bank"]["name"] for loan in loans} == {"北京银行中关村分行"}
+
 
 def test_seed_demo_refuses_without_debug_unless_forced(settings, tmp_path):
     settings.DEBUG = False

@@ -43,8 +43,16 @@ def test_a_csrf_failure_is_recorded_as_a_denial(enterprise_user):
     assert event.actor_id == enterprise_user.pk
 
 
-def test_an_api_refusal_is_recorded_as_a_denial(client):
-    assert client.get(reverse("notifications-api:list")).status_code == 403
+def test_an_api_call_without_credentials_is_recorded_as_a_denial(client):
+    assert client.get(reverse("notifications-api:list")).status_code == 401
+    event = _events().get()
+    assert event.action == "authz.denied"
+    assert event.details == {"path": "/api/v1/notifications/", "method": "GET", "status": 401}
+
+
+def test_an_api_refusal_is_recorded_as_a_denial(client, enterprise_user):
+    client.force_login(enterprise_user)
+    assert client.post(reverse("loans-api:list"), {}, content_type="application/json").status_code == 403
     assert _events().get().action == "authz.denied"
 
 

@@ -45,7 +45,7 @@ def test_api_bad_query_is_400_with_the_field(client, enterprise_user, query, fie
 
 
 def test_api_needs_login(client):
-    assert client.get(LIST).status_code == 403
+    assert client.get(LIST).status_code == 401
 
 
 def test_api_mark_read(client, enterprise_user, make_notification):
@@ -81,7 +81,7 @@ def test_api_mark_all_read(client, enterprise_user, outsider, make_notification)
 
 def test_api_writes_need_login(client, enterprise_user, make_notification):
     notification = make_notification(enterprise_user)
-    assert client.post(reverse("notifications-api:mark-read", args=[notification.pk])).status_code == 403
-    assert client.post(reverse("notifications-api:mark-all-read")).status_code == 403
+    assert client.post(reverse("notifications-api:mark-read", args=[notification.pk])).status_code == 401
+    assert client.post(reverse("notifications-api:mark-all-read")).status_code == 401
     notification.refresh_from_db()
     assert notification.read_at is None

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiAuthConfig(AppConfig):
+    name = "portal.apiauth"
+    label = "apiauth"
+    verbose_name = _("API clients")
+
+    def ready(self):
+        from portal.apiauth import schema  # noqa: F401 (registers the bearer scheme with drf-spectacular)
