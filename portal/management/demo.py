@@ -12,8 +12,15 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import District, Industry, Organisation, OrgKind, Park, Role, User
 from portal.accounts.services import enterprise_create, membership_grant, organisation_create, user_create
+from portal.apiauth.models import ApiClient
+from portal.apiauth.services import api_client_create
 from portal.identifiers.uscc import check_character
 from portal.notifications.services import notify
+
+# A partner system of bank A's Zhongguancun branch, to try the API with a bearer token (README, "API").
+# Demo data only: a real client's secret is random and shown once (portal.apiauth).
+DEMO_API_CLIENT_ID = "demo-bank-a-core"
+DEMO_API_CLIENT_SECRET = "demo-bank-a-core-secret-2026"  # noqa: S105 (demo data, printed on start)
 
 # (label shown on start, username)
 DEMO_LOGINS = [
@@ -226,6 +233,15 @@ def seed_demo() -> dict[str, int]:
     _user("demo_joint_office", "郑联席", joint, Role.JOINT_OFFICE_VIEWER)
     _user("demo_park", "何园区", park_admin, Role.PARK_ADMIN)
     _user("demo_admin", "平台管理员", bureau, Role.ORG_ADMIN, is_staff=True, is_superuser=True)
+    if not ApiClient.objects.filter(client_id=DEMO_API_CLIENT_ID).exists():
+        api_client_create(
+            organisation=bank_a_zgc,
+            role=Role.BANK_OFFICER,
+            name="北京银行中关村分行信贷系统",
+            actor=None,
+            client_id=DEMO_API_CLIENT_ID,
+            secret=DEMO_API_CLIENT_SECRET,
+        )
     with translation.override(settings.LANGUAGE_CODE):
         notify(
             recipients=User.objects.filter(username__startswith="demo_"),

@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from portal.management.demo import DEMO_LOGINS
+from portal.management.demo import DEMO_API_CLIENT_ID, DEMO_API_CLIENT_SECRET, DEMO_LOGINS
 
 
 class Command(BaseCommand):
@@ -63,4 +63,7 @@ class Command(BaseCommand):
             f"Demo logins (password for all: {settings.PORTAL_DEMO_PASSWORD}):",
         ]
         lines += [f"  {role:<34} {username}" for role, username in DEMO_LOGINS]
+        lines.append(
+            f"API client (bank A's branch): client_id={DEMO_API_CLIENT_ID} client_secret={DEMO_API_CLIENT_SECRET}"
+        )
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
