@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     # Domain apps, floor by floor (architecture.md §2).
     "pledges",
     "loans",
+    "whitelist",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("notifications/", include("portal.notifications.urls")),
     path("pledges/", include("pledges.urls")),
     path("loans/", include("loans.urls")),
+    path("whitelist/", include("whitelist.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -1,0 +1,32 @@
+import pytest
+from django.test import TestCase
+
+from pledges.models import LegalStatus
+from portal.accounts.models import Role
+from portal.identifiers.patent import PatentType
+from portal.policy.models import IpKind
+from tests.whitelist.factories import NEXT_YEAR, asset
+from whitelist.models import ConsentStatus
+from whitelist.services import consent_set, rule_set_activate, rule_set_create, screening_run_create
+
+
+@pytest.fixture
+def run(reviewer, make_enterprise, make_user):
+    """A finished run: three enterprises that pass (two consenting), one that does not."""
+    rules = rule_set_create(actor=reviewer, values={"explanation": "规则说明"})
+    rule_set_activate(rule_set=rules, actor=reviewer)
+    for index, consents in enumerate((True, True, False)):
+        enterprise = make_enterprise(f"白名单企业{index}", flags={"is_high_tech": True})
+        asset(enterprise)
+        asset(enterprise, kind=IpKind.TRADEMARK, valid_until=NEXT_YEAR)
+        asset(enterprise, patent_type=PatentType.UTILITY_MODEL, status=LegalStatus.TERMINATED)
+        if consents:
+            consent_set(
+                actor=make_user(f"ent{index}", enterprise, Role.ENTERPRISE_USER), to=ConsentStatus.GRANTED
+            )
+    make_enterprise("无专利企业", flags={"is_high_tech": True})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = screening_run_create(actor=reviewer)
+    run.refresh_from_db()
+    assert run.passed == 3
+    return run

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class WhitelistConfig(AppConfig):
+    name = "whitelist"
+    verbose_name = _("Enterprise whitelist")
+
+    def seed_demo(self) -> int:
+        """Called by `manage.py seed_demo` after the organisations, logins and loans exist."""
+        from whitelist.demo import seed_demo
+
+        return seed_demo()
+
+    def home_links(self, user) -> list[dict]:
+        from whitelist.permissions import can_give_consent, is_whitelist_staff
+
+        links = [(_("How enterprises are screened for the whitelist"), reverse("whitelist:rules_current"))]
+        if can_give_consent(user)[0]:
+            links.insert(
+                0, (_("Our consent to sharing whitelist data with banks"), reverse("whitelist:consent"))
+            )
+        if is_whitelist_staff(user):
+            links.append((_("Screening rules"), reverse("whitelist:rule_list")))
+            links.append((_("Indicator uploads from partner departments"), reverse("whitelist:import_list")))
+            links.append((_("Screening runs and candidates"), reverse("whitelist:run_list")))
+            links.append((_("Review and publish whitelist batches"), reverse("whitelist:batch_list")))
+        return [{"title": _("Enterprise whitelist"), "testid": "home-whitelist", "links": links}]

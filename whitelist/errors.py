@@ -1,0 +1,13 @@
+class WhitelistError(Exception):
+    def __init__(self, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class WhitelistNotAllowed(WhitelistError):
+    """The user may not do this (answered 403)."""
+
+
+class WhitelistValidationError(WhitelistError):
+    """The input or the object's state does not allow it (answered 400)."""
