@@ -14,6 +14,7 @@ api_v1 = [
     path("notifications/", include("portal.notifications.api_urls")),
     path("registrations/", include("pledges.api_urls")),
     path("loans/", include("loans.api_urls")),
+    path("whitelist/", include("whitelist.api_urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,7 @@
 """Review and publication of whitelist batches (issue 5): staff review a run's candidates (include, or
 exclude with a reason), submit the batch, and a different member of staff publishes it (maker-checker).
-A published batch never changes.
+A published batch never changes. Publication also fixes the banks' feedback due date (the year's
+whitelist feedback time in working days) and delivers the batch to every bank (whitelist.deliveries).
 
 Creating a batch and publishing it are set-based statements (INSERT ... SELECT, UPDATE ... WHERE), never a
 loop over entries: a batch holds up to 100,000 enterprises. Publication reads each enterprise's consent at
@@ -15,6 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import User
+from portal.policy.selectors import parameter_set_for_year
+from portal.workdays.services import add_working_days
+from whitelist.deliveries import deliveries_create
 from whitelist.errors import WhitelistNotAllowed, WhitelistValidationError
 from whitelist.models import (
     BATCH_TRANSITIONS,
@@ -161,8 +165,11 @@ def batch_publish(*, batch: Batch, actor: User) -> Batch:
         enterprise__is_active=True,
     ).update(published=True)
     _copy_pledgeable_ip(batch)
+    feedback_days = parameter_set_for_year(timezone.localdate(now).year).whitelist_feedback_working_days
+    batch.feedback_due_on = add_working_days(timezone.localdate(now), feedback_days).due_date
     batch.published_by, batch.published_at, batch.published_count = actor, now, published
-    batch.save(update_fields=["status", "published_by", "published_at", "published_count"])
+    batch.save(update_fields=["status", "published_by", "published_at", "published_count", "feedback_due_on"])
+    deliveries_create(batch)
     return batch
 
 

@@ -439,6 +439,12 @@ class Batch(models.Model):
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     published_count = models.PositiveIntegerField(_("enterprises published"), default=0)
+    feedback_due_on = models.DateField(
+        _("bank feedback due on"),
+        null=True,
+        blank=True,
+        help_text=_("Publication day plus the year's whitelist feedback time, in working days."),
+    )
 
     class Meta:
         ordering = ["-number"]
@@ -559,3 +565,250 @@ class EntryAsset(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.kind} {self.number}"
+
+
+# --- Delivery to the banks ----------------------------------------------------------------------------
+
+
+class Delivery(models.Model):
+    """A published batch as one bank (a head office, for its whole group) receives it."""
+
+    batch = models.ForeignKey(
+        Batch, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("batch")
+    )
+    bank = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="whitelist_deliveries", verbose_name=_("bank")
+    )
+    created_at = models.DateTimeField(_("delivered at"))
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("acknowledged by"),
+    )
+    chased_at = models.DateTimeField(_("last chased at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-batch__number", "bank_id"]
+        verbose_name = _("whitelist delivery")
+        verbose_name_plural = _("whitelist deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "bank"], name="whitelist_delivery_once_per_bank")
+        ]
+        indexes = [models.Index(fields=["bank", "-batch"], name="whitelist_delivery_bank")]
+
+    def __str__(self) -> str:
+        return f"{self.batch} → {self.bank}"
+
+
+class WebhookEndpoint(models.Model):
+    """Where the portal notifies a bank of a new delivery: a POST signed with HMAC-SHA256 over the
+    timestamp and the body, with this endpoint's secret (docs/whitelist-webhooks.md)."""
+
+    bank = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="whitelist_webhook", verbose_name=_("bank")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    # Kept, not hashed: the portal signs with it. Shown once to the bank when set.
+    secret = models.CharField(_("signing secret"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("updated by")
+    )
+
+    class Meta:
+        verbose_name = _("whitelist webhook")
+        verbose_name_plural = _("whitelist webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.bank}: {self.url}"
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed after the last try")
+
+
+class WebhookNotification(models.Model):
+    """One delivery's notification to its bank's webhook, retried with exponential backoff."""
+
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("delivery")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("last HTTP status"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("webhook notification")
+        verbose_name_plural = _("webhook notifications")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="whitelist_notification_due")]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.status} ({self.attempts})"
+
+
+# --- Feedback and recommendations ------------------------------------------------------------------------------
+
+
+class FeedbackKind(models.TextChoices):
+    CONTACTED = "contacted", _("Contacted")
+    CREDIT_GRANTED = "credit_granted", _("Credit granted")
+    DECLINED = "declined", _("Declined")
+    LOAN_DISBURSED = "loan_disbursed", _("Loan disbursed")
+
+
+class DeclineCode(models.TextChoices):
+    NO_NEED = "no_need", _("The enterprise has no financing need now")
+    IP_VALUE = "ip_value", _("The IP's value is not enough")
+    CREDIT = "credit", _("Credit or repayment concerns")
+    UNREACHABLE = "unreachable", _("The enterprise could not be reached")
+    OTHER_BANK = "other_bank", _("Financed by another bank")
+    OTHER = "other", _("Other (see the note)")
+
+
+class Feedback(models.Model):
+    """What a bank did with one published entry; a bank reports several steps, the latest counts."""
+
+    entry = models.ForeignKey(
+        BatchEntry, on_delete=models.PROTECT, related_name="feedback", verbose_name=_("entry")
+    )
+    bank = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="whitelist_feedback", verbose_name=_("bank")
+    )
+    kind = models.CharField(_("what happened"), max_length=16, choices=FeedbackKind.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    decline_code = models.CharField(_("reason"), max_length=16, choices=DeclineCode.choices, blank=True)
+    loan = models.ForeignKey(
+        "loans.Loan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("loan"),
+    )
+    occurred_on = models.DateField(_("on"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("reported by")
+    )
+    reported_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "reported_at", "pk"]
+        verbose_name = _("whitelist feedback")
+        verbose_name_plural = _("whitelist feedback")
+        indexes = [models.Index(fields=["bank", "entry"], name="whitelist_feedback_bank")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="credit_granted") | Q(amount__gt=0), name="whitelist_feedback_grant_amount"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="declined") | ~Q(decline_code=""), name="whitelist_feedback_decline_code"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="loan_disbursed") | Q(loan__isnull=False), name="whitelist_feedback_loan"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.bank_id} {self.kind}"
+
+
+class RecommendationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted into the next screening")
+    DECLINED = "declined", _("Declined")
+
+
+RECOMMENDATION_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+    RecommendationStatus.SUBMITTED: {
+        RecommendationStatus.ACCEPTED: WHITELIST_STAFF_ROLES,
+        RecommendationStatus.DECLINED: WHITELIST_STAFF_ROLES,
+    },
+}
+
+
+class Recommendation(models.Model):
+    """An enterprise a bank proposes for the whitelist."""
+
+    bank = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="whitelist_recommendations",
+        verbose_name=_("bank"),
+    )
+    enterprise_uscc = models.CharField(_("credit code"), max_length=18)
+    enterprise = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="whitelist_recommended",
+        verbose_name=_("enterprise"),
+    )
+    enterprise_name = models.CharField(_("enterprise name"), max_length=200)
+    reason = models.TextField(_("why the bank recommends it"))
+    ip_offered = models.TextField(_("IP offered"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=RecommendationStatus.choices,
+        default=RecommendationStatus.SUBMITTED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recommended by")
+    )
+    created_at = models.DateTimeField(_("recommended at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("bank recommendation")
+        verbose_name_plural = _("bank recommendations")
+
+    def __str__(self) -> str:
+        return f"{self.bank} → {self.enterprise_name}"
+
+
+class RecommendationEvent(models.Model):
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="events", verbose_name=_("recommendation")
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=RecommendationStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=RecommendationStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["recommendation", "at", "pk"]
+        verbose_name = _("recommendation event")
+        verbose_name_plural = _("recommendation events")
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id}: {self.from_status or '-'} → {self.to_status}"

@@ -1,7 +1,14 @@
-"""The whitelist's pages: the rules and their explanation, screening runs, consent (``pages_urls``),
-indicator uploads (``import_urls``), and review and publication of batches (``batch_urls``)."""
+"""The whitelist's pages: the rules and their explanation, screening runs, consent (``page_urls``),
+indicator uploads (``import_urls``), review and publication of batches (``batch_urls``), the banks'
+deliveries (``delivery_urls``), and feedback and recommendations (``feedback_urls``)."""
 
-from whitelist import batch_urls, import_urls, page_urls
+from whitelist import batch_urls, delivery_urls, feedback_urls, import_urls, page_urls
 
 app_name = "whitelist"
-urlpatterns = [*page_urls.urlpatterns, *import_urls.urlpatterns, *batch_urls.urlpatterns]
+urlpatterns = [
+    *page_urls.urlpatterns,
+    *import_urls.urlpatterns,
+    *batch_urls.urlpatterns,
+    *delivery_urls.urlpatterns,
+    *feedback_urls.urlpatterns,
+]

@@ -51,6 +51,27 @@ def test_review_submit_and_publish_by_another_member_of_staff(reviewer, promotio
     assert list(batch.events.values_list("to_status", flat=True)) == ["reviewing", "submitted", "published"]
 
 
+def test_publication_delivers_to_every_bank_head_office_and_sets_the_feedback_due_date(
+    reviewer, promotion_officer, run, bank_a, bank_a_branch, bank_b
+):
+    from portal.policy.selectors import parameter_set_for_year
+    from portal.workdays.services import add_working_days
+
+    batch = batch_create(run=run, actor=reviewer, valid_until=NEXT_YEAR)
+    entries_decide(
+        batch=batch,
+        entry_ids=list(batch.entries.values_list("pk", flat=True)),
+        decision=Decision.INCLUDED,
+        actor=reviewer,
+    )
+    batch_submit(batch=batch, actor=reviewer)
+    batch = batch_publish(batch=batch, actor=promotion_officer)
+    assert set(batch.deliveries.values_list("bank_id", flat=True)) == {bank_a.pk, bank_b.pk}  # not the branch
+    today = timezone.localdate()
+    days = parameter_set_for_year(today.year).whitelist_feedback_working_days
+    assert batch.feedback_due_on == add_working_days(today, days).due_date
+
+
 def test_an_included_enterprise_without_consent_is_not_published(reviewer, promotion_officer, run):
     batch = batch_create(run=run, actor=reviewer, valid_until=NEXT_YEAR)
     entries_decide(
