@@ -12,6 +12,7 @@ BENCHMARKS = {
     "workbench": "bench.registrations:workbench",
     "loan_import": "bench.loan_import",
     "loan_list": "bench.loans:loan_list",
+    "whitelist_publish": "bench.whitelist:publish",
 }
 
 
