@@ -14,9 +14,23 @@ class WhitelistConfig(AppConfig):
         return seed_demo()
 
     def home_links(self, user) -> list[dict]:
+        from portal.accounts.models import OrgKind
         from whitelist.permissions import can_give_consent, is_whitelist_staff
 
         links = [(_("How enterprises are screened for the whitelist"), reverse("whitelist:rules_current"))]
+        organisation = user.organisation
+        if organisation is not None and organisation.kind in {
+            OrgKind.ENTERPRISE,
+            OrgKind.BANK,
+            OrgKind.IP_BUREAU,
+            OrgKind.JOINT_OFFICE,
+        }:
+            label = (
+                _("Our IP profile")
+                if organisation.kind == OrgKind.ENTERPRISE
+                else _("Enterprise IP profiles")
+            )
+            links.append((label, reverse("whitelist:profile_lookup")))
         if can_give_consent(user)[0]:
             links.insert(
                 0, (_("Our consent to sharing whitelist data with banks"), reverse("whitelist:consent"))
