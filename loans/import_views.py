@@ -6,16 +6,13 @@ reads uploads only through ``loan_import_get_for_user`` / ``loan_import_list`` (
 is a 404).
 """
 
-import csv
 import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.timezone import localdate
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -30,6 +27,7 @@ from loans.permissions import can_import_loan_facts
 from loans.selectors import loan_import_get_for_user, loan_import_list
 from loans.services.imports import MAX_STORED_ERRORS, error_report_rows, loan_import_create
 from portal.audit.services import audit_export
+from portal.tabular import XLSX_CONTENT_TYPE, csv_download, download
 
 PAGE_SIZE = 20
 ERRORS_SHOWN = 200  # on the page; the downloadable report has every stored error
@@ -114,25 +112,8 @@ def import_sample_view(request, kind: str):
             sheet.append(row)
         buffer = io.BytesIO()
         workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        name = "loan-facts-sample.xlsx"
-    else:
-        response = HttpResponse(_csv_with_bom(rows), content_type="text/csv; charset=utf-8")
-        name = "loan-facts-sample.csv"
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def _csv_with_bom(rows) -> str:
-    # The byte-order mark tells Excel the file is UTF-8; without it Excel shows Chinese as mojibake.
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue()
+        return download(buffer.getvalue(), filename="loan-facts-sample.xlsx", content_type=XLSX_CONTENT_TYPE)
+    return csv_download(rows, filename="loan-facts-sample.csv")
 
 
 @login_required
@@ -178,10 +159,6 @@ def import_errors_view(request, pk: int):
         filters={"import": loan_import.pk},
         row_count=len(rows) - 1,
     )
-    response = HttpResponse(_csv_with_bom(rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"loan-import-{loan_import.pk}-errors.csv"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
+    response = csv_download(rows, filename=f"loan-import-{loan_import.pk}-errors.csv")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -236,6 +236,7 @@ SPECTACULAR_SETTINGS = {
         "LoanStatusEnum": "loans.models.LoanStatus",
         "LoanFactKindEnum": "loans.models.FactKind",
         "LoanParticipantKindEnum": "loans.models.ParticipantKind",
+        "WhitelistFeedbackKindEnum": "whitelist.models.FeedbackKind",
     },
 }
 
@@ -286,6 +287,17 @@ CELERY_BEAT_SCHEDULE = {
     },
     # API access tokens a day past their expiry are deleted.
     "apiauth-tokens-prune": {"task": "portal.apiauth.tasks.prune_access_tokens", "schedule": 60 * 60.0},
+    # Whitelist: banks reminded of feedback due within 3 working days or overdue; webhook notifications
+    # to banks sent and retried; unacknowledged deliveries chased.
+    "whitelist-feedback-reminders": {
+        "task": "whitelist.tasks.feedback_reminders",
+        "schedule": crontab(minute=30, hour=9),
+    },
+    "whitelist-webhooks-sweep": {"task": "whitelist.tasks.webhook_notifications_sweep", "schedule": 60.0},
+    "whitelist-deliveries-chase": {
+        "task": "whitelist.tasks.deliveries_chase",
+        "schedule": crontab(minute=0, hour=10),
+    },
     # Loan monitoring alerts (pledged assets' legal status and annual fees, overdue, non-performing).
     "loans-alerts-sweep": {"task": "loans.tasks.loan_alerts_sweep", "schedule": crontab(minute=15)},
 }

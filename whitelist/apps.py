@@ -15,7 +15,13 @@ class WhitelistConfig(AppConfig):
 
     def home_links(self, user) -> list[dict]:
         from portal.accounts.models import OrgKind
-        from whitelist.permissions import can_give_consent, is_whitelist_staff
+        from whitelist.permissions import (
+            can_give_consent,
+            can_report_feedback,
+            can_set_webhook,
+            is_report_viewer,
+            is_whitelist_staff,
+        )
 
         links = [(_("How enterprises are screened for the whitelist"), reverse("whitelist:rules_current"))]
         organisation = user.organisation
@@ -35,7 +41,20 @@ class WhitelistConfig(AppConfig):
             links.insert(
                 0, (_("Our consent to sharing whitelist data with banks"), reverse("whitelist:consent"))
             )
+        if organisation is not None and (
+            organisation.kind in {OrgKind.BANK, OrgKind.JOINT_OFFICE} or is_whitelist_staff(user)
+        ):
+            links.append((_("Whitelist deliveries to banks"), reverse("whitelist:delivery_list")))
+        if can_report_feedback(user)[0]:
+            links.append((_("Whitelist feedback awaited from us"), reverse("whitelist:feedback_overdue")))
+            links.append((_("Our recommendations of enterprises"), reverse("whitelist:recommendation_list")))
+        if can_set_webhook(user)[0]:
+            links.append((_("Webhook for whitelist deliveries"), reverse("whitelist:webhook_settings")))
+        if is_report_viewer(user):
+            links.append((_("Whitelist conversion funnel"), reverse("whitelist:funnel_report")))
         if is_whitelist_staff(user):
+            links.append((_("Overdue bank feedback"), reverse("whitelist:feedback_overdue")))
+            links.append((_("Banks' recommendations"), reverse("whitelist:recommendation_list")))
             links.append((_("Screening rules"), reverse("whitelist:rule_list")))
             links.append((_("Indicator uploads from partner departments"), reverse("whitelist:import_list")))
             links.append((_("Screening runs and candidates"), reverse("whitelist:run_list")))

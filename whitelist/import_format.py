@@ -6,9 +6,10 @@ and yes/no answers in either language. The upload page and the sample file are w
 tables, so the help and the reader cannot disagree.
 
 The generic reading (file type by content, UTF-8 with or without a byte-order mark else GB18030, CSV
-and XLSX records with Excel's row numbers, the zip-bomb and size limits, cells to text and numbers) is
-``loans.import_format``'s and is imported from there. Only the header and the meaning of each cell are
-the whitelist's. What a row means for an enterprise (is the code registered?) is ``whitelist.imports``'.
+and XLSX records with Excel's row numbers, the zip-bomb and size limits, the header matched against
+``COLUMNS``, cells to text and numbers) is ``portal.tabular``'s. Only the columns, the messages about
+them and the meaning of each cell are the whitelist's. What a row means for an enterprise (is the code
+registered?) is ``whitelist.imports``'.
 """
 
 import functools
@@ -20,24 +21,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from loans.import_format import (
-    MAX_ROWS,
-    VALUE_SHOWN,
-    Column,
-    ImportFileError,
-    SheetRows,
-    decimal_value,
-    decode,
-    norm,
-    sniff,
-    text,
-)
-
-# The record readers are generic (they know nothing of loans) but private to loans.import_format: its
-# public read_rows() is bound to the loan columns, so the whitelist reads its own header around them.
-from loans.import_format import _csv_rows as csv_records
-from loans.import_format import _xlsx_rows as xlsx_records
+from portal import tabular
 from portal.identifiers.uscc import check_character
+from portal.tabular import Column, SheetRows, SheetTexts, decimal_value, listing, norm, text
 from whitelist.models import CreditRating, RevenueBand
 
 USCC, RD_RATIO, REVENUE, RATING, DISHONESTY, NAME = (
@@ -120,9 +106,6 @@ def _lookup(pairs) -> dict[str, str]:
     return found
 
 
-_HEADER_NAMES = _lookup(
-    (name, column.key) for column in COLUMNS for name in (column.key, column.chinese, *column.aliases)
-)
 _TRUTH = {norm(name): answer for answers, answer in ((YES, True), (NO, False)) for name in answers}
 
 
@@ -147,91 +130,35 @@ def _band_names() -> dict[str, str]:
 
 # --- The file ------------------------------------------------------------------------------------------
 
+# The header's messages name the credit code and the enterprises a department's file is about.
+TEXTS = SheetTexts(
+    empty=gettext_lazy("The file is empty: it has neither a header row nor any enterprise."),
+    no_rows=gettext_lazy("The file has a header row but no enterprises under it."),
+    unknown_column=gettext_lazy("Unknown column “%(column)s” in the header. The columns are: %(allowed)s."),
+    repeated_column=gettext_lazy("The column “%(column)s” appears twice in the header."),
+    missing_columns=gettext_lazy(
+        "The header has no credit code column (uscc 统一社会信用代码). Is the first row the header? "
+        "The columns are: %(allowed)s."
+    ),
+)
 
-def _records(content: bytes):
-    """(Excel row number, cells) for every record of the file, and the encoding found."""
-    if sniff(content[:8192]) == "xlsx":
-        return xlsx_records(content), "xlsx"
-    decoded, encoding = decode(content)
-    return csv_records(decoded), encoding
 
-
-def _is_blank(cells) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+def max_upload_mb() -> int:
+    """The size cap of a department's file, in MB. The portal has one setting for uploaded sheets so far,
+    named for the loan facts' (``LOAN_IMPORT_MAX_MB``); the whitelist shares it until it has its own."""
+    return settings.LOAN_IMPORT_MAX_MB
 
 
 def read_rows(content: bytes) -> SheetRows:
-    """The header and the data rows of an uploaded file; raises ImportFileError.
-
-    Every data row is one cell longer than the header, the last cell empty: a column the file lacks
-    points there, so reading a cell is a plain index whatever the file holds."""
-    records, encoding = _records(content)
-    filled = ((number, cells) for number, cells in records if not _is_blank(cells))
-    # Blank records are skipped, but the rows after them keep the numbers Excel shows.
-    header = next(filled, None)
-    if header is None:
-        raise ImportFileError(_("The file is empty: it has neither a header row nor any enterprise."))
-    header_row, width = header[0], len(header[1])
-    found, written = match_header(*header)
-    rows: list[tuple[int, list]] = []
-    for number, cells in filled:
-        if len(rows) == MAX_ROWS:
-            raise ImportFileError(
-                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": MAX_ROWS}
-            )
-        padded = list(cells[:width])
-        padded.extend([None] * (width + 1 - len(padded)))
-        rows.append((number, padded))
-    if not rows:
-        raise ImportFileError(_("The file has a header row but no enterprises under it."), row=header_row)
-    return SheetRows(
-        positions={column.key: found.get(column.key, width) for column in COLUMNS},
-        labels={column.key: written.get(column.key, column.key) for column in COLUMNS},
-        rows=rows,
-        encoding=encoding,
-        present=frozenset(found),
+    """The header and the data rows of an uploaded file (``portal.tabular.read_rows``); raises
+    ImportFileError."""
+    return tabular.read_rows(
+        content,
+        columns=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        texts=TEXTS,
+        max_bytes=tabular.max_upload_bytes(max_upload_mb()),
     )
-
-
-def column_list() -> str:
-    return ", ".join(f"{column.key} {column.chinese}" for column in COLUMNS)
-
-
-def match_header(number: int, cells) -> tuple[dict[str, int], dict[str, str]]:
-    """Each known column's position and its header as written; an unknown or repeated header, or a
-    missing required one, refuses the file (a misspelt column would otherwise be dropped with its data)."""
-    positions: dict[str, int] = {}
-    labels: dict[str, str] = {}
-    for position, cell in enumerate(cells):
-        written = text(cell)
-        if not written:
-            continue
-        key = _HEADER_NAMES.get(norm(written).lstrip("*"))
-        if key is None:
-            raise ImportFileError(
-                _("Unknown column “%(column)s” in the header. The columns are: %(allowed)s.")
-                % {"column": written[:VALUE_SHOWN], "allowed": column_list()},
-                row=number,
-                field=written[:VALUE_SHOWN],
-            )
-        if key in positions:
-            raise ImportFileError(
-                _("The column “%(column)s” appears twice in the header.") % {"column": written[:VALUE_SHOWN]},
-                row=number,
-                field=written[:VALUE_SHOWN],
-            )
-        positions[key] = position
-        labels[key] = written
-    if USCC not in positions:
-        raise ImportFileError(
-            _(
-                "The header has no credit code column (uscc 统一社会信用代码). Is the first row the header? "
-                "The columns are: %(allowed)s."
-            )
-            % {"allowed": column_list()},
-            row=number,
-        )
-    return positions, labels
 
 
 # --- Cells -----------------------------------------------------------------------------------------------
@@ -274,12 +201,10 @@ def revenue_band(value) -> str:
         return ""
     band = _band_names().get(_band_key(written))
     if band is None:
-        raise CellError(_("Unknown revenue band. Use one of: %(bands)s.") % {"bands": band_list()})
+        raise CellError(
+            _("Unknown revenue band. Use one of: %(bands)s.") % {"bands": listing(REVENUE_BAND_NAMES)}
+        )
     return band
-
-
-def band_list() -> str:
-    return ", ".join(f"{band} {names[0]}" for band, names in REVENUE_BAND_NAMES.items())
 
 
 def credit_rating(value) -> str:

@@ -11,18 +11,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
-from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRefresh
 
-# The BOM-prefixed CSV writer Excel reads as UTF-8, shared with the loans' upload pages.
-from loans.import_views import _csv_with_bom as csv_with_bom
 from portal.audit.services import audit_export
+from portal.tabular import csv_download
 from whitelist import import_format as fmt
 from whitelist.errors import WhitelistNotAllowed, WhitelistValidationError
 from whitelist.import_forms import IndicatorImportForm
@@ -132,13 +129,6 @@ def import_detail_view(request, pk: int):
     return response
 
 
-def _download(body: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 @login_required
 @require_GET
 def import_errors_csv_view(request, pk: int):
@@ -151,7 +141,7 @@ def import_errors_csv_view(request, pk: int):
         filters={"import": record.pk},
         row_count=len(rows) - 1,
     )
-    response = _download(csv_with_bom(rows), f"indicator-import-{record.pk}-errors.csv")
+    response = csv_download(rows, filename=f"indicator-import-{record.pk}-errors.csv")
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -162,4 +152,4 @@ def import_sample_view(request):
     """The sample file, with headers and revenue bands in the page's language (Chinese by default)."""
     _require_importer(request.user)
     rows = fmt.sample_rows(chinese=not (get_language() or "").startswith("en"))
-    return _download(csv_with_bom(rows), "indicators-sample.csv")
+    return csv_download(rows, filename="indicators-sample.csv")

@@ -2,7 +2,7 @@
 a CSV or Excel file of enterprise indicators; every row is checked, then the file is applied in one
 transaction or not at all.
 
-The file's format and reading are ``whitelist.import_format``'s (on top of ``loans.import_format``).
+The file's format is ``whitelist.import_format``'s and its reading ``portal.tabular``'s.
 
 ``indicator_import_create`` stores the upload and queues ``indicator_import_run`` after commit. The run
 claims the upload (queued -> running) with a conditional UPDATE, so a redelivered task does nothing; it
@@ -27,13 +27,12 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from loans.import_format import VALUE_SHOWN, ImportFileError, SheetRows, max_upload_bytes, sniff, text
-from loans.services.imports import error_report_rows as _error_report_rows
 from pledges.services.filing import safe_file_name
 from portal.accounts.models import Organisation, OrgKind, User
 from portal.audit.models import Outcome
 from portal.audit.services import audit_record
 from portal.identifiers.uscc import check_uscc
+from portal.tabular import VALUE_SHOWN, ImportFileError, SheetRows, error_report, text, upload_kind
 from whitelist import import_format as fmt
 from whitelist.errors import WhitelistNotAllowed, WhitelistValidationError
 from whitelist.models import EnterpriseIndicator, ImportStatus, IndicatorImport
@@ -120,27 +119,11 @@ def indicator_import_create(*, source: str, as_of: date, uploaded_file, actor: U
 
 def _file_kind(uploaded_file, errors: dict) -> str:
     """ "csv" or "xlsx" by content, or "" with the reason in ``errors["file"]``."""
-    if uploaded_file is None:
-        errors["file"] = [_("Choose a CSV or Excel file to upload.")]
-        return ""
-    size = uploaded_file.size or 0
-    if size == 0:
-        errors["file"] = [_("The file is empty.")]
-        return ""
-    if size > max_upload_bytes():
-        errors["file"] = [
-            _("The file is larger than %(limit)d MB; split it into smaller files.")
-            % {"limit": max_upload_bytes() // (1024 * 1024)}
-        ]
-        return ""
-    uploaded_file.seek(0)
     try:
-        kind = sniff(uploaded_file.read(8192))
+        return upload_kind(uploaded_file, limit_mb=fmt.max_upload_mb())
     except ImportFileError as error:
         errors["file"] = [error.message]
         return ""
-    uploaded_file.seek(0)
-    return kind
 
 
 def _queue(import_id: int, language: str | None) -> None:
@@ -402,5 +385,5 @@ def _apply(record: IndicatorImport, plan: _Plan, *, columns: list[str], total_ro
 
 def error_report_rows(record: IndicatorImport) -> list[list[str]]:
     """The error report: row, field, value, message, each cell safe from formula injection; a last line
-    says how many errors were not kept. (The loans' report reads only ``errors`` and ``error_count``.)"""
-    return _error_report_rows(record)
+    says how many errors were not kept."""
+    return error_report(record.errors, record.error_count)

@@ -1,9 +1,10 @@
 """Batch upload of loan facts (issue 4): a bank without an integration uploads a CSV or Excel file, every
 row is checked, and the file is applied in one transaction or not at all.
 
-The file's format and reading are ``loans.import_format``'s. Here every fact row goes through
-``loans.calculations.apply_fact`` on an in-memory ``LoanState`` per loan, so a file and the API can
-never disagree; contract rows go through the same ``clean_contract`` as the API's ``loan_create``.
+The file's format is ``loans.import_format``'s and its reading ``portal.tabular``'s. Here every fact row
+goes through ``loans.calculations.apply_fact`` on an in-memory ``LoanState`` per loan, so a file and the
+API can never disagree; contract rows go through the same ``clean_contract`` as the API's
+``loan_create``.
 
 ``loan_import_create`` stores the upload and queues ``loan_import_run`` after commit. The run claims the
 upload (queued -> running) with a conditional UPDATE, so a redelivered task does nothing; it checks every
@@ -31,24 +32,14 @@ from django.utils.translation import gettext as _
 from loans.calculations import Fact, FactRejected, LoanState, apply_fact
 from loans.errors import LoanNotAllowed, LoanValidationError
 from loans.import_format import (
-    CHINESE_NAMES,
     CLASSIFICATION_NAMES,
+    COLUMNS,
     CONTRACT,
     CONTRACT_COLUMNS,
     FACT_NAMES,
-    VALUE_SHOWN,
-    Dates,
-    ImportFileError,
-    SheetRows,
     classification_named,
-    decimal_value,
     fact_named,
-    integer_value,
-    listing,
-    max_upload_bytes,
     read_rows,
-    sniff,
-    text,
 )
 from loans.models import (
     FactKind,
@@ -68,6 +59,19 @@ from portal.accounts.models import Organisation, OrgKind
 from portal.audit.models import Outcome
 from portal.audit.services import audit_record
 from portal.identifiers.uscc import check_uscc
+from portal.tabular import (
+    VALUE_SHOWN,
+    Dates,
+    ImportFileError,
+    SheetRows,
+    column_list,
+    decimal_value,
+    error_report,
+    integer_value,
+    listing,
+    text,
+    upload_kind,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -221,7 +225,7 @@ class _Checker:
                 missing[0],
                 "",
                 _("Contract rows need the column(s) %(columns)s, which the file does not have.")
-                % {"columns": ", ".join(f"{key} {CHINESE_NAMES[key]}" for key in missing)},
+                % {"columns": column_list(COLUMNS, missing)},
             )
         return bool(missing)
 
@@ -430,25 +434,10 @@ def loan_import_create(*, bank: Organisation, uploaded_file, actor) -> LoanImpor
     if not allowed or actor.organisation is None or actor.organisation.pk != bank.pk:
         raise LoanNotAllowed(reason or _("Upload loan facts for the bank you act for."))
 
-    def invalid(message: str) -> LoanValidationError:
-        return LoanValidationError(message, errors={"file": [message]})
-
-    if uploaded_file is None:
-        raise invalid(_("Choose a CSV or Excel file to upload."))
-    size = uploaded_file.size or 0
-    if size == 0:
-        raise invalid(_("The file is empty."))
-    if size > max_upload_bytes():
-        raise invalid(
-            _("The file is larger than %(limit)d MB; split it into smaller files.")
-            % {"limit": settings.LOAN_IMPORT_MAX_MB}
-        )
-    uploaded_file.seek(0)
     try:
-        kind = sniff(uploaded_file.read(8192))
+        kind = upload_kind(uploaded_file, limit_mb=settings.LOAN_IMPORT_MAX_MB)
     except ImportFileError as error:
-        raise invalid(error.message) from error
-    uploaded_file.seek(0)
+        raise LoanValidationError(error.message, errors={"file": [error.message]}) from error
     loan_import = LoanImport(
         bank=bank,
         original_name=safe_file_name(uploaded_file.name, fallback="loan-facts")[:200],
@@ -463,7 +452,7 @@ def loan_import_create(*, bank: Organisation, uploaded_file, actor) -> LoanImpor
             actor=actor,
             object_type="loans.loanimport",
             object_id=loan_import.pk,
-            details={"name": loan_import.original_name, "size": size},
+            details={"name": loan_import.original_name, "size": uploaded_file.size},
         )
     except Exception:
         loan_import.file.delete(save=False)
@@ -801,27 +790,6 @@ def _queue_alert_checks(loan_ids: list[int]) -> None:
 # The error report
 
 
-def _formula_safe(value) -> str:
-    # A cell starting with = + - @ is a formula to Excel, and the report repeats what the bank uploaded.
-    written = "" if value is None else str(value)
-    return "'" + written if written[:1] in ("=", "+", "-", "@", "\t", "\r") else written
-
-
 def error_report_rows(loan_import: LoanImport) -> list[list[str]]:
     """The error report: row, field, value, message; a last line says how many errors were not kept."""
-    rows = [[_("Row"), _("Field"), _("Value"), _("Message")]]
-    for error in loan_import.errors:
-        row = error.get("row")
-        rows.append(
-            [
-                "" if row is None else str(row),
-                _formula_safe(error.get("field", "")),
-                _formula_safe(error.get("value", "")),
-                _formula_safe(error.get("message", "")),
-            ]
-        )
-    more = loan_import.error_count - len(loan_import.errors)
-    if more > 0:
-        message = _("%(count)d more error(s) not listed; fix these and upload again.") % {"count": more}
-        rows.append(["", "", "", message])
-    return rows
+    return error_report(loan_import.errors, loan_import.error_count)
