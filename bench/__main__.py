@@ -13,6 +13,7 @@ BENCHMARKS = {
     "loan_import": "bench.loan_import",
     "loan_list": "bench.loans:loan_list",
     "whitelist_publish": "bench.whitelist:publish",
+    "whitelist_pull": "bench.whitelist:pull",
 }
 
 

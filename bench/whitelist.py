@@ -1,6 +1,7 @@
-"""`whitelist_publish`: publishing a whitelist batch of 100,000 enterprises to 40 banks.
+"""`whitelist_publish` and `whitelist_pull`: publishing a whitelist batch of 100,000 enterprises to 40
+banks, and a bank pulling it through the API.
 
-Goal (issue 5, "Performance"):
+Goals (issue 5, "Performance"):
 
 - `publish 100,000 to 40 banks (s)` (target <= 10): seconds for ``whitelist.batches.batch_publish`` on a
   submitted batch of 100,000 included, consenting enterprises, each with a valid invention patent and a
@@ -9,6 +10,16 @@ Goal (issue 5, "Performance"):
   second member of staff. Set-based statements only; DEBUG off, against PostgreSQL.
 
 Also reported (no goal): the screening run over the 100,000 and the batch's creation.
+
+- `pull 100,000 entries (entries/s)` (target >= 5,000): a bank's system (an API client with a bearer token)
+  walks ``/api/v1/whitelist/deliveries/<id>/entries/`` page by page (2,000 a page, following ``next``)
+  through a production-like gunicorn (one worker, one thread, so its memory is one process's), and the
+  rate is entries received over the wall time.
+- `pull memory growth, 100k vs 10k delivery (MB)` (target <= 10): the worker's resident memory after
+  pulling the 100,000-entry delivery, less after pulling a 10,000-entry one (both after a warm-up pull):
+  the memory must not grow with the delivery's size.
+
+The two published batches the pull reads (100,000 and 10,000 entries) are built once and kept.
 
 The enterprises (``Whitelist bench NNNNNN``), their profiles, IP and consent, the 40 banks and the two
 reviewers are built once with set-based SQL and kept (a marker table records it). Each run screens anew,
@@ -20,10 +31,16 @@ builds a batch, publishes it, and then deletes that batch, its entries and deliv
 import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from bench.harness import Goal, info, server_env
 
 PUBLISH_DESCRIPTION = "publish a whitelist batch of 100,000 enterprises to 40 banks: seconds (<= 10)"
+PULL_DESCRIPTION = "a bank pulls a 100,000-entry delivery through the API: entries/s (>= 5,000), memory growth vs 10,000 (<= 10 MB)"
+PULL_TARGET_RATE = 5_000.0
+PULL_TARGET_GROWTH_MB = 10.0
+PULL_PAGE = 2_000
+PULL_BANK = "Whitelist bench bank 01"
 
 ENTERPRISES = 100_000
 BANKS = 40
@@ -187,3 +204,141 @@ def run_publish() -> list[Goal]:
         cursor.execute("DELETE FROM whitelist_screeningrunevent WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM whitelist_screeningrun WHERE id = %s", [run.pk])
     return [Goal("publish 100,000 to 40 banks (s)", seconds, TARGET_SECONDS, higher_is_better=False)]
+
+
+# --- Pulling ------------------------------------------------------------------------------------------
+
+
+def _published(entries: int, maker, checker):
+    """A published batch of ``entries`` enterprises (the first ones by id), kept for later runs."""
+    from django.utils import timezone
+
+    from whitelist.batches import batch_create, batch_publish, batch_submit
+    from whitelist.models import Batch, BatchStatus, Decision, ExclusionReason, ScreeningRun
+    from whitelist.services import screening_run_create, screening_run_execute
+
+    kept = Batch.objects.filter(
+        status=BatchStatus.PUBLISHED, published_count=entries, created_by=maker
+    ).first()
+    if kept is not None:
+        return kept
+    run = screening_run_create(actor=maker)
+    screening_run_execute(run_id=run.pk)
+    run = ScreeningRun.objects.get(pk=run.pk)
+    batch = batch_create(run=run, actor=maker, valid_until=timezone.localdate() + timedelta(days=3650))
+    cut = batch.entries.order_by("enterprise_id").values_list("enterprise_id", flat=True)[entries - 1]
+    batch.entries.filter(enterprise_id__lte=cut).update(decision=Decision.INCLUDED, decided_by=maker)
+    batch.entries.filter(enterprise_id__gt=cut).update(
+        decision=Decision.EXCLUDED, exclusion_reason=ExclusionReason.OTHER, note="bench", decided_by=maker
+    )
+    batch_submit(batch=batch, actor=maker)
+    batch = batch_publish(batch=batch, actor=checker)
+    info(f"published batch {batch.number}: {batch.published_count:,} entries")
+    return batch
+
+
+def _token() -> str:
+    from portal.accounts.models import Organisation, Role
+    from portal.apiauth.models import ApiClient
+    from portal.apiauth.services import api_client_create, api_client_rotate_secret, token_issue
+
+    name = "Whitelist bench bank system"
+    client = ApiClient.objects.filter(name=name).first()
+    if client is None:
+        bank = Organisation.objects.get(name=PULL_BANK)
+        client, secret = api_client_create(organisation=bank, role=Role.BANK_OFFICER, name=name, actor=None)
+    else:
+        secret = api_client_rotate_secret(client=client, actor=None)
+    return token_issue(client_id=client.client_id, secret=secret).access_token
+
+
+def _pull(host: str, delivery_id: int, token: str) -> int:
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    hostname, port = host.split(":")
+    connection = http.client.HTTPConnection(hostname, int(port), timeout=60)
+    path = f"/api/v1/whitelist/deliveries/{delivery_id}/entries/?page_size={PULL_PAGE}"
+    received = 0
+    while path:
+        connection.request("GET", path, headers={"Authorization": f"Bearer {token}"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}: {body[:300]!r}")
+        page = json.loads(body)
+        received += len(page["results"])
+        following = page.get("next")
+        path = f"{urlsplit(following).path}?{urlsplit(following).query}" if following else None
+    connection.close()
+    return received
+
+
+def _worker_rss_mb(server_pid: int) -> float:
+    """Resident memory of the gunicorn worker (the master's only child), in MB."""
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    total = 0
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def run_pull() -> list[Goal]:
+    _setup_django()
+    _build()
+    from bench.harness import gunicorn
+    from portal.accounts.models import Organisation, User
+    from whitelist.models import Delivery, RuleSet, RuleSetStatus
+    from whitelist.services import rule_set_activate, rule_set_create
+
+    maker, checker = User.objects.get(username=MAKER), User.objects.get(username=CHECKER)
+    if not RuleSet.objects.filter(status=RuleSetStatus.ACTIVE).exists():
+        rule_set_activate(rule_set=rule_set_create(actor=maker, values={"explanation": "bench"}), actor=maker)
+    bank = Organisation.objects.get(name=PULL_BANK)
+    large = Delivery.objects.get(batch=_published(ENTERPRISES, maker, checker), bank=bank)
+    small = Delivery.objects.get(batch=_published(ENTERPRISES // 10, maker, checker), bank=bank)
+    token = _token()
+    secret = {"DJANGO_SECRET_KEY": os.environ["DJANGO_SECRET_KEY"]}
+    with gunicorn(workers=1, threads=1, env=secret) as host:
+        server_pid = _server_pid(host)
+        _pull(host, small.pk, token)  # warm-up: code paths, connections, caches
+        _pull(host, small.pk, token)
+        after_small = _worker_rss_mb(server_pid)
+        started = time.monotonic()
+        received = _pull(host, large.pk, token)
+        seconds = time.monotonic() - started
+        after_large = _worker_rss_mb(server_pid)
+    if received != ENTERPRISES:
+        raise SystemExit(f"pulled {received:,} entries, expected {ENTERPRISES:,}")
+    rate = received / seconds
+    growth = after_large - after_small
+    info(
+        f"pulled {received:,} entries in {seconds:.1f} s; worker RSS {after_small:.0f} MB -> {after_large:.0f} MB"
+    )
+    return [
+        Goal("pull 100,000 entries (entries/s)", rate, PULL_TARGET_RATE),
+        Goal(
+            "pull memory growth, 100k vs 10k delivery (MB)",
+            growth,
+            PULL_TARGET_GROWTH_MB,
+            higher_is_better=False,
+        ),
+    ]
+
+
+def _server_pid(host: str) -> int:
+    """The gunicorn master listening on ``host``'s port."""
+    port = int(host.split(":")[1])
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_text().split("\0")
+        except OSError:
+            continue
+        if "gunicorn" in " ".join(command) and f"127.0.0.1:{port}" in command:
+            return int(pid)
+    raise SystemExit("gunicorn's master process was not found")
