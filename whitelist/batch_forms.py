@@ -15,7 +15,7 @@ class BatchCreateForm(forms.Form):
     )
     valid_until = forms.DateField(
         label=_("Valid until"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # what a date input reads
         help_text=_("Banks treat the published entries as current until this day."),
     )
 

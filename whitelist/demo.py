@@ -1,5 +1,6 @@
 """Demo whitelist: the active rules, partner departments' figures, consent from most demo enterprises, one
-screening run, and batch 1 submitted by one reviewer and waiting for the other's approval."""
+screening run, batch 1 reviewed, submitted and published by the second reviewer (delivered to the banks,
+with bank A's first feedback), a recommendation from bank B, and batch 2 waiting for review."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -8,8 +9,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.accounts.models import Organisation, OrgKind, User
-from whitelist.batches import batch_create, batch_submit, entries_decide
-from whitelist.models import Batch, ConsentStatus, Decision, EnterpriseIndicator, ExclusionReason, RuleSet
+from whitelist.batches import batch_create, batch_publish, batch_submit, entries_decide
+from whitelist.feedback import feedback_record, recommendation_create
+from whitelist.models import (
+    Batch,
+    ConsentStatus,
+    Decision,
+    EnterpriseIndicator,
+    ExclusionReason,
+    FeedbackKind,
+    RuleSet,
+)
 from whitelist.services import (
     consent_set,
     rule_set_activate,
@@ -74,4 +84,32 @@ def seed_demo() -> int:
                 actor=reviewer,
             )
         batch_submit(batch=batch, actor=reviewer)
+        # The second reviewer approves (four eyes): the banks get batch 1; bank A's branch has already called
+        # the first enterprise, and bank B recommends an enterprise not yet on the portal.
+        batch = batch_publish(batch=batch, actor=User.objects.get(username="demo_reviewer2"))
+        first = batch.entries.filter(published=True).order_by("pk").first()
+        if first is not None:
+            feedback_record(
+                entry=first,
+                actor=User.objects.get(username="demo_bank_officer"),
+                kind=FeedbackKind.CONTACTED,
+                occurred_on=timezone.localdate(),
+                note="已电话联系企业财务负责人，约定下周上门",
+            )
+    recommendation_create(
+        actor=User.objects.get(username="demo_bank_b_officer"),
+        enterprise_uscc=_recommended_uscc(),
+        enterprise_name="北京云图数智科技有限公司",
+        reason="我行存量客户，拥有3件发明专利，经营稳定，有融资需求",
+        ip_offered="发明专利3件（数据处理方法相关）",
+    )
+    # Batch 2 from the same run waits for review, to show the reviewer's work.
+    batch_create(run=run, actor=reviewer, valid_until=timezone.localdate() + timedelta(days=365))
     return Batch.objects.count() + rules.version
+
+
+def _recommended_uscc() -> str:
+    from portal.identifiers.uscc import check_character
+
+    body = "91110108MA01R0C0"
+    return body + "1" + check_character(body + "1")
