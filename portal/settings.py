@@ -306,6 +306,10 @@ CELERY_BEAT_SCHEDULE = {
 # Stripe keeps them at least 24 h; a retry after the key is pruned runs as a new request.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 48, minimum=24)
 
+# Whitelist webhooks (whitelist/webhooks.py): only https URLs resolving to public addresses unless this is on
+# (a bank's test receiver on the local network; on by default in debug).
+WHITELIST_WEBHOOK_ALLOW_LOCAL = env_bool("WHITELIST_WEBHOOK_ALLOW_LOCAL", DEBUG)
+
 # Partner systems' bearer tokens (portal/apiauth): valid this many seconds, at most an hour (security.md 16).
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 3600, minimum=60)
 if API_TOKEN_TTL_SECONDS > 3600:

@@ -71,7 +71,7 @@ def allow_local() -> bool:
     # Plain http and addresses inside our own network only for a local run and the tests: in production a
     # bank's URL pointing at 127.0.0.1 or 10.x would make the portal probe its own network for whoever set
     # it (SSRF). settings.WHITELIST_WEBHOOK_ALLOW_LOCAL (default: DEBUG) decides.
-    return bool(getattr(settings, "WHITELIST_WEBHOOK_ALLOW_LOCAL", settings.DEBUG))
+    return settings.WHITELIST_WEBHOOK_ALLOW_LOCAL
 
 
 def _is_internal(address: str) -> bool:

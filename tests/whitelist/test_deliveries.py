@@ -247,7 +247,10 @@ def test_a_head_office_manager_sets_the_webhook_and_sees_the_secret_once(client,
 @pytest.mark.parametrize(
     "url", ["not a url", "http://hooks.example-bank.cn/", "https://10.0.0.8/hook", "https://localhost/hook"]
 )
-def test_a_refused_webhook_url_is_a_400_with_the_input_kept(client, bank_a, bank_a_manager, url, english):
+def test_a_refused_webhook_url_is_a_400_with_the_input_kept(
+    client, bank_a, bank_a_manager, url, english, settings
+):
+    settings.WHITELIST_WEBHOOK_ALLOW_LOCAL = False  # production: https to public addresses only
     client.force_login(bank_a_manager)
     response = client.post(
         reverse("whitelist:webhook_settings"), {"url": url}, headers={"accept-language": "en"}
