@@ -25,6 +25,22 @@ ENTERPRISE_ROLES = frozenset({Role.ENTERPRISE_USER, Role.ORG_ADMIN})
 SYSTEM = "system"  # a move the portal makes itself (a newer version retires the active one; a run's steps)
 
 
+class StatusEvent(models.Model):
+    """What every ``*Event`` row holds besides its object and statuses: who made the move, why, and when."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
 class RevenueBand(models.TextChoices):
     """Annual revenue bands, lowest first (the order is the rules' "at least")."""
 
@@ -121,25 +137,17 @@ class RuleSet(models.Model):
         return _("Screening rules v%(version)s") % {"version": self.version}
 
 
-class RuleSetEvent(models.Model):
+class RuleSetEvent(StatusEvent):
     rule_set = models.ForeignKey(
         RuleSet, on_delete=models.CASCADE, related_name="events", verbose_name=_("rules")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
-    )
     from_status = models.CharField(_("from"), max_length=16, choices=RuleSetStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=RuleSetStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["rule_set", "at", "pk"]
         verbose_name = _("rule set event")
         verbose_name_plural = _("rule set events")
-
-    def __str__(self) -> str:
-        return f"{self.rule_set_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class EnterpriseIndicator(models.Model):
@@ -200,25 +208,17 @@ class Consent(models.Model):
         return f"{self.enterprise}: {self.get_status_display()}"
 
 
-class ConsentEvent(models.Model):
+class ConsentEvent(StatusEvent):
     consent = models.ForeignKey(
         Consent, on_delete=models.CASCADE, related_name="events", verbose_name=_("consent")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
-    )
     from_status = models.CharField(_("from"), max_length=16, choices=ConsentStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=ConsentStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("consent event")
         verbose_name_plural = _("consent events")
-
-    def __str__(self) -> str:
-        return f"{self.consent_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class RunStatus(models.TextChoices):
@@ -258,25 +258,17 @@ class ScreeningRun(models.Model):
         return f"{self.rule_set} @ {self.requested_at:%Y-%m-%d %H:%M}"
 
 
-class ScreeningRunEvent(models.Model):
+class ScreeningRunEvent(StatusEvent):
     run = models.ForeignKey(
         ScreeningRun, on_delete=models.CASCADE, related_name="events", verbose_name=_("run")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
-    )
     from_status = models.CharField(_("from"), max_length=16, choices=RunStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=RunStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["run", "at", "pk"]
         verbose_name = _("screening run event")
         verbose_name_plural = _("screening run events")
-
-    def __str__(self) -> str:
-        return f"{self.run_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 # The rules a candidate is judged on, in the order they are shown: (field on Candidate, label).
@@ -464,23 +456,15 @@ class Batch(models.Model):
         return _("Whitelist batch %(number)s") % {"number": self.number}
 
 
-class BatchEvent(models.Model):
+class BatchEvent(StatusEvent):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="events", verbose_name=_("batch"))
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
-    )
     from_status = models.CharField(_("from"), max_length=16, choices=BatchStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=BatchStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["batch", "at", "pk"]
         verbose_name = _("batch event")
         verbose_name_plural = _("batch events")
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}: {self.from_status or '-'} → {self.to_status}"
 
 
 class Decision(models.TextChoices):
@@ -793,22 +777,14 @@ class Recommendation(models.Model):
         return f"{self.bank} → {self.enterprise_name}"
 
 
-class RecommendationEvent(models.Model):
+class RecommendationEvent(StatusEvent):
     recommendation = models.ForeignKey(
         Recommendation, on_delete=models.CASCADE, related_name="events", verbose_name=_("recommendation")
     )
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor")
-    )
     from_status = models.CharField(_("from"), max_length=16, choices=RecommendationStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=16, choices=RecommendationStatus.choices)
-    reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         ordering = ["recommendation", "at", "pk"]
         verbose_name = _("recommendation event")
         verbose_name_plural = _("recommendation events")
-
-    def __str__(self) -> str:
-        return f"{self.recommendation_id}: {self.from_status or '-'} → {self.to_status}"
