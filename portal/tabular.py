@@ -479,3 +479,23 @@ def download(body: str | bytes, *, filename: str, content_type: str) -> HttpResp
 def csv_download(rows: Iterable[Iterable], *, filename: str) -> HttpResponse:
     """The rows as a CSV file Excel opens as UTF-8."""
     return download(csv_with_bom(rows), filename=filename, content_type=CSV_CONTENT_TYPE)
+
+
+def upload_claim(model, pk: int) -> bool:
+    """An upload's run takes it: queued -> running, once, by a conditional UPDATE (a redelivered task finds
+    it taken and does nothing). A run whose worker was lost (killed at the task time limit) is claimed
+    again. ``model`` has the upload fields both apps' uploads share (status with "queued" and "running",
+    started_at, processed_rows, finished_at)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db.models import Q
+    from django.utils import timezone
+
+    now = timezone.now()
+    lost = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    claimable = Q(status="queued") | Q(status="running", started_at__lt=lost)
+    claimed = model.objects.filter(claimable, pk=pk).update(
+        status="running", started_at=now, processed_rows=0, finished_at=None
+    )
+    return claimed == 1

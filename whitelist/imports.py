@@ -19,11 +19,10 @@ the figure, and an empty serious-dishonesty cell means no.
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,7 +31,15 @@ from portal.accounts.models import Organisation, OrgKind, User
 from portal.audit.models import Outcome
 from portal.audit.services import audit_record
 from portal.identifiers.uscc import check_uscc
-from portal.tabular import VALUE_SHOWN, ImportFileError, SheetRows, error_report, text, upload_kind
+from portal.tabular import (
+    VALUE_SHOWN,
+    ImportFileError,
+    SheetRows,
+    error_report,
+    text,
+    upload_claim,
+    upload_kind,
+)
 from whitelist import import_format as fmt
 from whitelist.errors import WhitelistNotAllowed, WhitelistValidationError
 from whitelist.models import EnterpriseIndicator, ImportStatus, IndicatorImport
@@ -258,14 +265,7 @@ def _enterprises(codes: list[str]) -> dict[str, tuple[int, bool]]:
 
 
 def _claim(import_id: int) -> bool:
-    """queued -> running, once. A run its worker lost (killed at the task time limit) is claimed again."""
-    now = timezone.now()
-    lost = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    claimable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=lost)
-    claimed = IndicatorImport.objects.filter(claimable, pk=import_id).update(
-        status=ImportStatus.RUNNING, started_at=now, processed_rows=0, finished_at=None
-    )
-    return claimed == 1
+    return upload_claim(IndicatorImport, import_id)
 
 
 def indicator_import_run(*, import_id: int, language: str | None = None) -> IndicatorImport | None:

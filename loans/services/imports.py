@@ -18,13 +18,12 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -70,6 +69,7 @@ from portal.tabular import (
     integer_value,
     listing,
     text,
+    upload_claim,
     upload_kind,
 )
 
@@ -470,14 +470,7 @@ def _queue(import_id: int, language: str | None) -> None:
 
 
 def _claim(import_id: int) -> bool:
-    """queued -> running, once. A run its worker lost (killed at the task time limit) is claimed again."""
-    now = timezone.now()
-    lost = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
-    claimable = Q(status=ImportStatus.QUEUED) | Q(status=ImportStatus.RUNNING, started_at__lt=lost)
-    claimed = LoanImport.objects.filter(claimable, pk=import_id).update(
-        status=ImportStatus.RUNNING, started_at=now, processed_rows=0, finished_at=None
-    )
-    return claimed == 1
+    return upload_claim(LoanImport, import_id)
 
 
 def loan_import_run(*, import_id: int, language: str | None = None) -> LoanImport | None:
