@@ -94,6 +94,11 @@ class RuleSet(models.Model):
     )
     require_no_dishonesty = models.BooleanField(_("no serious dishonesty record"), default=True)
     require_category = models.BooleanField(_("at least one category flag"), default=True)
+    require_no_npl = models.BooleanField(
+        _("no non-performing loan on the portal"),
+        default=False,
+        help_text=_("From the loan facts banks report: no loan non-performing or written off."),
+    )
     min_invention_patents = models.PositiveSmallIntegerField(
         _("valid invention patents, at least"), default=0
     )
@@ -278,6 +283,7 @@ RULE_FIELDS = (
     ("no_dishonesty", _("No serious dishonesty record")),
     ("has_category", _("Has at least one category flag")),
     ("meets_thresholds", _("Meets the indicator thresholds")),
+    ("no_npl", _("No non-performing loan")),
 )
 
 
@@ -299,12 +305,19 @@ class Candidate(models.Model):
     no_dishonesty = models.BooleanField(_("no serious dishonesty record"))
     has_category = models.BooleanField(_("category flag"))
     meets_thresholds = models.BooleanField(_("indicator thresholds"))
+    no_npl = models.BooleanField(_("no non-performing loan"), default=True)
     consented = models.BooleanField(_("consented to sharing"))
+    recommended = models.BooleanField(
+        _("recommended by a bank"),
+        default=False,
+        help_text=_("A bank's recommendation the IP bureau accepted."),
+    )
     # The indicator snapshot.
     invention_patents = models.PositiveIntegerField(_("valid invention patents"))
     utility_patents = models.PositiveIntegerField(_("valid utility models"))
     design_patents = models.PositiveIntegerField(_("valid designs"))
     trademarks = models.PositiveIntegerField(_("registered trademarks"))
+    npl_loans = models.PositiveIntegerField(_("non-performing loans"), default=0)
     rd_ratio_pct = models.DecimalField(_("R&D spending (%)"), max_digits=5, decimal_places=2, null=True)
     revenue_band = models.CharField(_("revenue band"), max_length=16, choices=RevenueBand.choices, blank=True)
     credit_rating = models.CharField(

@@ -9,7 +9,19 @@ task does nothing.
 import logging
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +42,8 @@ from whitelist.models import (
     Consent,
     ConsentEvent,
     ConsentStatus,
+    Recommendation,
+    RecommendationStatus,
     RuleSet,
     RuleSetEvent,
     RuleSetStatus,
@@ -48,6 +62,7 @@ RULE_FIELDS = (
     "require_core_ip",
     "require_no_dishonesty",
     "require_category",
+    "require_no_npl",
     "min_invention_patents",
     "min_utility_patents",
     "min_design_patents",
@@ -215,6 +230,10 @@ def screening_rows(rule_set: RuleSet, run_id: int):
             rating=Coalesce(F("whitelist_indicator__credit_rating"), Value("")),
             dishonest=Coalesce(F("whitelist_indicator__serious_dishonesty"), Value(False)),
             consent_on=_boolean(Q(whitelist_consent__status=ConsentStatus.GRANTED)),
+            npl=Coalesce(Subquery(_npl_counts(), output_field=IntegerField()), Value(0)),
+            recommended_on=Exists(
+                Recommendation.objects.filter(enterprise=OuterRef("pk"), status=RecommendationStatus.ACCEPTED)
+            ),
             **{f"flag_{name}": Coalesce(F(f"enterprise_profile__{name}"), Value(False)) for name in flags},
             region=Substr(Coalesce(F("uscc"), Value("")), 3, 2),
             revenue_rank=_rank("whitelist_indicator__revenue_band", REVENUE_ORDER),
@@ -232,10 +251,18 @@ def screening_rows(rule_set: RuleSet, run_id: int):
             r_honest=_boolean(Q(dishonest=False) if rule_set.require_no_dishonesty else Q(pk__isnull=False)),
             r_category=_boolean(_any_flag(flags) if rule_set.require_category else Q(pk__isnull=False)),
             r_thresholds=_boolean(_thresholds(rule_set)),
+            r_no_npl=_boolean(Q(npl=0) if rule_set.require_no_npl else Q(pk__isnull=False)),
         )
         .annotate(
             r_all=_boolean(
-                Q(r_beijing=True, r_core_ip=True, r_honest=True, r_category=True, r_thresholds=True)
+                Q(
+                    r_beijing=True,
+                    r_core_ip=True,
+                    r_honest=True,
+                    r_category=True,
+                    r_thresholds=True,
+                    r_no_npl=True,
+                )
             ),
             run_value=Value(run_id, output_field=IntegerField()),
         )
@@ -249,17 +276,36 @@ def screening_rows(rule_set: RuleSet, run_id: int):
         "no_dishonesty": "r_honest",
         "has_category": "r_category",
         "meets_thresholds": "r_thresholds",
+        "no_npl": "r_no_npl",
         "consented": "consent_on",
+        "recommended": "recommended_on",
         "invention_patents": "invention",
         "utility_patents": "utility",
         "design_patents": "design",
         "trademarks": "marks",
+        "npl_loans": "npl",
         "rd_ratio_pct": "rd",
         "revenue_band": "revenue",
         "credit_rating": "rating",
         **{name: f"flag_{name}" for name in flags},
     }
     return rows.values_list(*columns.values()), list(columns)
+
+
+def _npl_counts():
+    """Per enterprise (the outer row), how many of its loans the banks report non-performing or written
+    off: the loan facts as a screening indicator."""
+    from loans.models import Loan, LoanStatus
+
+    return (
+        Loan.objects.filter(
+            enterprise=OuterRef("pk"), status__in=[LoanStatus.NON_PERFORMING, LoanStatus.WRITTEN_OFF]
+        )
+        .order_by()
+        .values("enterprise")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
 
 
 def _any_flag(flags) -> Q:

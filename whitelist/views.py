@@ -77,6 +77,8 @@ def rule_sentences(rule_set: RuleSet) -> list[str]:
         sentences.append(_("Holds at least one valid invention patent or registered trademark."))
     if rule_set.require_no_dishonesty:
         sentences.append(_("No serious dishonesty record."))
+    if rule_set.require_no_npl:
+        sentences.append(_("No loan reported non-performing or written off by a bank on the portal."))
     if rule_set.require_category:
         sentences.append(
             _(

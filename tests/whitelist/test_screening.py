@@ -253,3 +253,45 @@ def test_every_district_counts_as_beijing(reviewer, rules, make_enterprise):
     asset(enterprise)
     _run, candidates = screen(reviewer)
     assert candidates[enterprise.pk].in_beijing
+
+
+def test_loan_facts_count_as_an_indicator_and_a_rule_when_the_rules_ask(
+    reviewer, rules, qualified, bank_a_officer
+):
+    from loans.models import Loan, LoanStatus
+    from tests.loans.test_loan_api import make_loan
+
+    loan = make_loan(bank_a_officer, qualified, ref="NPL-1")
+    Loan.objects.filter(pk=loan.pk).update(status=LoanStatus.NON_PERFORMING)
+    _run, candidates = screen(reviewer)
+    candidate = candidates[qualified.pk]
+    assert (candidate.npl_loans, candidate.no_npl, candidate.passed) == (
+        1,
+        True,
+        True,
+    )  # not asked by default
+    strict = rule_set_create(actor=reviewer, based_on=rules, values={"require_no_npl": True})
+    rule_set_activate(rule_set=strict, actor=reviewer)
+    _run, candidates = screen(reviewer)
+    candidate = candidates[qualified.pk]
+    assert (candidate.no_npl, candidate.passed) == (False, False)
+    assert [label for label, met in candidate.rules() if not met] == ["No non-performing loan"]
+
+
+def test_an_accepted_bank_recommendation_marks_the_candidate(reviewer, rules, qualified, bank_a_officer):
+    from whitelist.feedback import recommendation_create, recommendation_decide
+    from whitelist.models import RecommendationStatus
+
+    recommendation = recommendation_create(
+        actor=bank_a_officer,
+        enterprise_uscc=qualified.uscc,
+        enterprise_name=qualified.name,
+        reason="存量客户",
+    )
+    _run, candidates = screen(reviewer)
+    assert not candidates[qualified.pk].recommended  # submitted, not accepted yet
+    recommendation_decide(
+        recommendation=recommendation, actor=reviewer, to=RecommendationStatus.ACCEPTED, reason=""
+    )
+    _run, candidates = screen(reviewer)
+    assert candidates[qualified.pk].recommended
