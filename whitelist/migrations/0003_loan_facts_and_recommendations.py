@@ -4,30 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('whitelist', '0002_deliveries_feedback'),
+        ("whitelist", "0002_deliveries_feedback"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='candidate',
-            name='no_npl',
-            field=models.BooleanField(default=True, verbose_name='no non-performing loan'),
+            model_name="candidate",
+            name="no_npl",
+            field=models.BooleanField(default=True, verbose_name="no non-performing loan"),
         ),
         migrations.AddField(
-            model_name='candidate',
-            name='npl_loans',
-            field=models.PositiveIntegerField(default=0, verbose_name='non-performing loans'),
+            model_name="candidate",
+            name="npl_loans",
+            field=models.PositiveIntegerField(default=0, verbose_name="non-performing loans"),
         ),
         migrations.AddField(
-            model_name='candidate',
-            name='recommended',
-            field=models.BooleanField(default=False, help_text="A bank's recommendation the IP bureau accepted.", verbose_name='recommended by a bank'),
+            model_name="candidate",
+            name="recommended",
+            field=models.BooleanField(
+                default=False,
+                help_text="A bank's recommendation the IP bureau accepted.",
+                verbose_name="recommended by a bank",
+            ),
         ),
         migrations.AddField(
-            model_name='ruleset',
-            name='require_no_npl',
-            field=models.BooleanField(default=False, help_text='From the loan facts banks report: no loan non-performing or written off.', verbose_name='no non-performing loan on the portal'),
+            model_name="ruleset",
+            name="require_no_npl",
+            field=models.BooleanField(
+                default=False,
+                help_text="From the loan facts banks report: no loan non-performing or written off.",
+                verbose_name="no non-performing loan on the portal",
+            ),
         ),
     ]
