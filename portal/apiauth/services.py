@@ -5,6 +5,7 @@ and its head office together), so a bank's call costs less than a signed-in page
 save (docs/performance.md).
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from portal.accounts.models import Organisation, User
+from portal.accounts.models import Membership, Organisation, User
 from portal.accounts.services import user_create
 from portal.apiauth.models import AccessToken, ApiClient
 from portal.audit.models import Outcome
@@ -166,28 +167,63 @@ def token_issue(*, client_id: str, secret: str, request=None) -> IssuedToken:
     return IssuedToken(access_token=token, expires_in=lifetime)
 
 
+# What a token's identity is built from: the rest of each row is deferred and loads on first use. Read
+# with one hand-written join instead of the ORM's six-table select_related, whose compilation cost more
+# than the rest of a list page's authentication (docs/performance.md; bench loan_list).
+_IDENTITY = (
+    (User, "u", ("id", "username", "full_name", "is_active", "is_staff", "is_superuser")),
+    (Membership, "m", ("id", "user_id", "organisation_id", "role", "is_active")),
+    (Organisation, "o", ("id", "name", "kind", "parent_id", "uscc", "district", "is_active")),
+)
+
+
+def _in_model_order(model, names) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields if field.attname in names]
+
+
+@functools.cache
+def _token_sql() -> str:
+    quote = connection.ops.quote_name
+
+    def table(model) -> str:
+        return quote(model._meta.db_table)
+
+    columns = [
+        f"{alias}.{quote(model._meta.get_field(name).column)}"
+        for model, alias, names in _IDENTITY
+        for name in _in_model_order(model, names)
+    ]
+    return (
+        f"SELECT {', '.join(columns)} FROM {table(AccessToken)} t "  # noqa: S608 (model names only)
+        f"JOIN {table(ApiClient)} c ON c.id = t.client_id "
+        f"JOIN {table(Membership)} m ON m.id = c.membership_id "
+        f"JOIN {table(User)} u ON u.id = m.user_id "
+        f"JOIN {table(Organisation)} o ON o.id = m.organisation_id "
+        "WHERE t.digest = %s AND t.expires_at > %s AND t.revoked_at IS NULL "
+        "AND c.is_active = %s AND m.is_active = %s AND u.is_active = %s AND o.is_active = %s"
+    )
+
+
 def token_user(token: str) -> User | None:
     """The service user a live token belongs to, acting under its client's membership; None for an
     unknown, expired or revoked token, or one whose client, user, membership or organisation is off."""
-    row = (
-        AccessToken.objects.select_related(
-            "client__membership__user", "client__membership__organisation__parent"
-        )
-        .filter(
-            digest=_digest(token),
-            expires_at__gt=timezone.now(),
-            revoked_at__isnull=True,
-            client__is_active=True,
-            client__membership__is_active=True,
-            client__membership__user__is_active=True,
-            client__membership__organisation__is_active=True,
-        )
-        .first()
-    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), [_digest(token), now, True, True, True, True])
+        row = cursor.fetchone()
     if row is None:
         return None
-    membership = row.client.membership
-    user = membership.user
+    instances, position = [], 0
+    for model, _alias, names in _IDENTITY:
+        attnames = _in_model_order(model, names)
+        values = list(row[position : position + len(attnames)])
+        position += len(attnames)
+        for index, attname in enumerate(attnames):
+            if attname.startswith("is_"):  # the booleans
+                values[index] = bool(values[index])  # SQLite answers 0 / 1
+        instances.append(model.from_db(connection.alias, attnames, values))
+    user, membership, organisation = instances
+    membership.user, membership.organisation = user, organisation
     user.act_as(membership)
     return user
 
