@@ -275,7 +275,7 @@ def test_loan_facts_count_as_an_indicator_and_a_rule_when_the_rules_ask(
     _run, candidates = screen(reviewer)
     candidate = candidates[qualified.pk]
     assert (candidate.no_npl, candidate.passed) == (False, False)
-    assert [label for label, met in candidate.rules() if not met] == ["No non-performing loan"]
+    assert [met for _label, met in candidate.rules()].count(False) == 1
 
 
 def test_an_accepted_bank_recommendation_marks_the_candidate(reviewer, rules, qualified, bank_a_officer):
