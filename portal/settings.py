@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pledges",
     "loans",
     "whitelist",
+    "subsidies",
 ]
 
 MIDDLEWARE = [
