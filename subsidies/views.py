@@ -2,6 +2,7 @@
 subsidy, the cap, and the calculation sheet, from the same formulas as the quote API."""
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,8 +18,6 @@ def _filled(formset) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 def calculator(request):
-    from django.utils import timezone
-
     data = request.POST or None
     year_form = BatchYearForm(data, initial={"batch_year": timezone.localdate().year})
     loans = LoanFormSet(data, prefix="loan")
