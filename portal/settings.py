@@ -158,6 +158,8 @@ MEDIA_URL = "media/"
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 # Batch uploads of loan facts (CSV / Excel); 20 MB holds about 200,000 rows.
 LOAN_IMPORT_MAX_MB = env_int("LOAN_IMPORT_MAX_MB", 20, minimum=1)
+# Partner departments' indicator files for the whitelist (one row per enterprise: far smaller).
+WHITELIST_IMPORT_MAX_MB = env_int("WHITELIST_IMPORT_MAX_MB", 20, minimum=1)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Manifest names 404 under the test live server, so plain storage whenever DEBUG is on.

@@ -144,9 +144,8 @@ TEXTS = SheetTexts(
 
 
 def max_upload_mb() -> int:
-    """The size cap of a department's file, in MB. The portal has one setting for uploaded sheets so far,
-    named for the loan facts' (``LOAN_IMPORT_MAX_MB``); the whitelist shares it until it has its own."""
-    return settings.LOAN_IMPORT_MAX_MB
+    """The size cap of a department's file, in MB (``WHITELIST_IMPORT_MAX_MB``)."""
+    return settings.WHITELIST_IMPORT_MAX_MB
 
 
 def read_rows(content: bytes) -> SheetRows:

@@ -671,3 +671,11 @@ def test_the_pages_render_in_the_default_language(client, reviewer, firms):
     assert client.get(reviewer_url("import_list")).status_code == 200
     page = client.get(reviewer_url("import_detail", record.pk)).content.decode()
     assert "ZZ" in page and "credit_rating" in page
+
+
+def test_a_file_over_the_whitelist_size_cap_is_refused_before_it_is_stored(reviewer, settings):
+    settings.WHITELIST_IMPORT_MAX_MB = 1
+    settings.LOAN_IMPORT_MAX_MB = 50  # the loan-fact cap does not apply here
+    with pytest.raises(WhitelistValidationError):
+        upload(reviewer, b"x" * (1024 * 1024 + 1), run=False)
+    assert not IndicatorImport.objects.exists()
