@@ -50,6 +50,19 @@ class InterestRules:
             pledge_must_precede_settlement=parameters.pledge_must_precede_settlement,
         )
 
+    @classmethod
+    def from_values(cls, values: dict) -> "InterestRules":
+        """The rules of a batch's frozen parameter version (``subsidies.parameters.snapshot``)."""
+        return cls(
+            ratio=Decimal(values["interest_ratio"]),
+            markup=Decimal(values["lpr_markup"]),
+            cap=Decimal(values["interest_cap_per_enterprise"]),
+            min_ip_share=Decimal(values["interest_min_ip_share"]),
+            window_start=date.fromisoformat(values["settlement_window_start"]),
+            window_end=date.fromisoformat(values["settlement_window_end"]),
+            pledge_must_precede_settlement=bool(values["pledge_must_precede_settlement"]),
+        )
+
 
 @dataclass(frozen=True)
 class LoanFigures:

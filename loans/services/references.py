@@ -27,7 +27,7 @@ def next_references(*, series: str, year: int, count: int = 1) -> list[str]:
         first = counter.last + 1
         counter.last += count
         counter.save(update_fields=["last"])
-    width = _DIGITS[series]
+    width = _DIGITS.get(series, 6)
     return [f"{series}-{year:04d}-{number:0{width}d}" for number in range(first, first + count)]
 
 

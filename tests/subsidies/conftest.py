@@ -1,0 +1,15 @@
+import pytest
+
+from tests.subsidies.factories import make_batch, make_settled_loan
+
+
+@pytest.fixture
+def batch(reviewer):
+    """The 2026 batch, published and open today (2026-11-01 to 2026-12-31), budget 1,000,000.00."""
+    return make_batch(reviewer)
+
+
+@pytest.fixture
+def settled_loan(bank_a_branch, enterprise, bank_a_officer):
+    """E4 of domain.md §5, as the bank reported it in the portal."""
+    return make_settled_loan(bank=bank_a_branch, enterprise=enterprise, actor=bank_a_officer)
