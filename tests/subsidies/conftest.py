@@ -5,7 +5,7 @@ from tests.subsidies.factories import make_batch, make_settled_loan
 
 @pytest.fixture
 def batch(reviewer):
-    """The 2026 batch, published and open today (2026-11-01 to 2026-12-31), budget 1,000,000.00."""
+    """The 2026 batch (loans settled in 2025), published and open today, budget 1,000,000.00."""
     return make_batch(reviewer)
 
 

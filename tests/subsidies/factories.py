@@ -1,10 +1,11 @@
 """Helpers for the subsidy tests (no tests here); the fixtures built on them are in conftest.py."""
 
 import itertools
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.timezone import localdate
 
 from loans.models import Loan, LoanSource, LoanStatus
 from pledges.models import PledgeRegistration, RegistrationKind, Status
@@ -27,8 +28,8 @@ def batch_values(**overrides) -> dict:
     values = {
         "year": 2026,
         "title": "2026 interest and fee subsidies, loans settled in 2025",
-        "opens_on": date(2026, 11, 1),
-        "closes_on": date(2026, 12, 31),
+        "opens_on": localdate() - timedelta(days=30),  # open whatever day the tests run
+        "closes_on": localdate() + timedelta(days=30),
         "budget": D("1000000.00"),
         "budget_source": "京财科文〔2026〕1号",
         "publicity_working_days": 5,
