@@ -215,6 +215,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "public": env_rate("PUBLIC_API_THROTTLE", "120/min"),
         "token": env_rate("API_TOKEN_THROTTLE", "30/min"),
+        # Objections to a subsidy public notice (subsidies, issue 6), per client address.
+        "subsidy_objection": env_rate("SUBSIDY_OBJECTION_THROTTLE", "10/hour"),
     },
 }
 # Behind a proxy, how many X-Forwarded-For hops to trust for the client IP (throttling, audit).
@@ -303,6 +305,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Loan monitoring alerts (pledged assets' legal status and annual fees, overdue, non-performing).
     "loans-alerts-sweep": {"task": "loans.tasks.loan_alerts_sweep", "schedule": crontab(minute=15)},
+    # Subsidy public notices whose period ended: unopposed applications move on to payment.
+    "subsidies-publicity-close": {
+        "task": "subsidies.tasks.publicity_close_task",
+        "schedule": crontab(minute=5, hour=0),
+    },
 }
 
 # API write retries (portal/idempotency): how long a client's Idempotency-Key and its stored answer are kept.

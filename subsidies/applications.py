@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,7 +108,7 @@ def tell(recipients, application: Application, subject: str, body: str, key: str
         kind="subsidies.application",
         template="notice",
         context={"subject": subject, "body": body},
-        link=f"/subsidies/applications/{application.pk}/",
+        link=reverse("subsidies:application-detail", args=[application.pk]),
         dedupe_key=f"subsidy:{application.pk}:{key}",
     )
 
@@ -764,7 +765,7 @@ def _ask_banks(application: Application, lines: list[LoanLine]) -> None:
             kind="subsidies.confirmation",
             template="notice",
             context={"subject": subject, "body": body},
-            link="/subsidies/confirmations/",
+            link=reverse("subsidies:confirmation-list"),
             dedupe_key=f"subsidy-line:{line.pk}:{line.confirmation}:{timezone.now().timestamp()}",
         )
 

@@ -9,10 +9,24 @@ class SubsidiesConfig(AppConfig):
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 
-        return [
-            {
-                "title": _("Subsidies after the loan"),
-                "testid": "home-subsidies",
-                "links": [(_("Subsidy calculator: interest and fees"), reverse("subsidies:calculator"))],
-            }
-        ]
+        from subsidies.permissions import (
+            is_applicant,
+            is_confirming_bank,
+            is_finance,
+            is_oversight,
+            is_reviewer,
+        )
+
+        links = [(_("Subsidy calculator: interest and fees"), reverse("subsidies:calculator"))]
+        if is_applicant(user) or is_oversight(user):
+            links.append((_("Subsidy applications"), reverse("subsidies:application-list")))
+        if is_confirming_bank(user):
+            links.append((_("Loan figures to confirm for subsidies"), reverse("subsidies:confirmation-list")))
+        if is_reviewer(user):
+            links.append((_("Subsidy review queue"), reverse("subsidies:review-queue")))
+        if is_oversight(user):
+            links.append((_("Subsidy batches and reports"), reverse("subsidies:batch-list")))
+        if is_finance(user) or is_oversight(user):
+            links.append((_("Subsidy payment lists"), reverse("subsidies:payment-list-list")))
+        links.append((_("Subsidy public notice (公示)"), reverse("subsidies:public-notice")))
+        return [{"title": _("Subsidies after the loan"), "testid": "home-subsidies", "links": links}]

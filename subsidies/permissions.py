@@ -77,9 +77,12 @@ def confirmation_scope(user: User) -> QuerySet[LoanLine]:
     """The entered loan lines a bank is asked to confirm (its branch's, or its whole group's at head office)."""
     if not is_confirming_bank(user):
         return LoanLine.objects.none()
-    return LoanLine.objects.filter(
-        source=LineSource.ENTERED, bank_id__in=review_bank_ids(user.organisation)
-    ).exclude(confirmation=Confirmation.NOT_NEEDED)
+    # A draft's entered loan has not been asked of the bank yet: the bank sees it once submitted.
+    return (
+        LoanLine.objects.filter(source=LineSource.ENTERED, bank_id__in=review_bank_ids(user.organisation))
+        .exclude(confirmation=Confirmation.NOT_NEEDED)
+        .exclude(application__submitted_at=None)
+    )
 
 
 def payment_list_scope(user: User) -> QuerySet[PaymentList]:
