@@ -41,7 +41,7 @@ from subsidies.application_forms import (
     WithdrawForm,
 )
 from subsidies.calculations import InterestRules, LoanFigures, interest_quote
-from subsidies.compute import LprTable
+from subsidies.compute import LprTable, explain_reasons
 from subsidies.errors import SubsidyError, SubsidyNotAllowed
 from subsidies.models import (
     APPLICATION_TRANSITIONS,
@@ -308,20 +308,6 @@ def application_open(request, batch_pk: int):
 # One application: status, calculation sheet, checklist, history, and (while editable) its forms
 
 
-def _explain_reasons(application, lines: list[LoanLine]) -> None:
-    """Put each line's ineligibility reasons in words on ``line.reason_texts``, worded by the same rules
-    as the public calculator (the stored codes: settled_outside_window, pledge_after_settlement,
-    ip_share_too_low)."""
-    rules = InterestRules.from_values(application.parameters.values)
-    for line in lines:
-        line.reason_texts = []
-        if not line.reasons:
-            continue
-        quote_ = interest_quote(rules, [_figures(line, line.lpr_pct or 0)])
-        words = {reason["code"]: reason["message"] for reason in quote_.loans[0].reasons}
-        line.reason_texts = [words.get(code, code) for code in line.reasons]
-
-
 def _figures(source, lpr_pct, ref: str = "") -> LoanFigures:
     get = source.get if isinstance(source, dict) else lambda name: getattr(source, name)
     return LoanFigures(
@@ -427,7 +413,7 @@ def _detail_page(
     user = request.user
     bound = bound or {}
     lines = list(application.loan_lines.select_related("bank", "loan").order_by("pk"))
-    _explain_reasons(application, lines)
+    explain_reasons(application, lines)
     fees = list(application.fee_lines.order_by("pk"))
     editable = services.can_edit(application, user)
     materials = {material.item_id: material for material in application.materials.all()}

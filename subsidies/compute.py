@@ -90,6 +90,30 @@ def compute(values: dict, loan_lines: list[LoanLine], fee_lines: list[FeeLine], 
     return Sheet(quote.total, quote.cap_applied, fee_total, fee_capped)
 
 
+def explain_reasons(application: Application, lines: list[LoanLine]) -> None:
+    """Put each line's ineligibility reasons in words on ``line.reason_texts``: the stored codes
+    worded by the same rules as the public calculator, with the line's own dates and shares."""
+    rules = InterestRules.from_values(application.parameters.values)
+    for line in lines:
+        line.reason_texts = []
+        if not line.reasons:
+            continue
+        figures = LoanFigures(
+            ref=str(line.pk),
+            interest_paid=line.interest_paid,
+            annual_rate_pct=line.annual_rate_pct,
+            ip_share=line.ip_share,
+            disbursed_on=line.disbursed_on,
+            settled_on=line.settled_on,
+            pledge_registered_on=line.pledge_registered_on,
+            lpr_pct=line.lpr_pct or Decimal("0"),
+        )
+        words = {
+            reason["code"]: reason["message"] for reason in interest_quote(rules, [figures]).loans[0].reasons
+        }
+        line.reason_texts = [words.get(code, code) for code in line.reasons]
+
+
 def apply_sheet(application: Application, sheet: Sheet, now=None) -> None:
     application.interest_amount = sheet.interest_amount
     application.interest_capped = sheet.interest_capped

@@ -38,6 +38,7 @@ from subsidies.batches import (
     current_parameters,
     open_application_count,
 )
+from subsidies.compute import explain_reasons
 from subsidies.errors import SubsidyError, SubsidyNotAllowed
 from subsidies.models import (
     BATCH_TRANSITIONS,
@@ -82,11 +83,6 @@ from subsidies.staff_forms import (
 _S = ApplicationStatus
 PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
-REASON_LABELS = {
-    "settled_outside_window": gettext_lazy("settled outside the batch's window"),
-    "pledge_after_settlement": gettext_lazy("pledge registered after settlement"),
-    "ip_share_too_low": gettext_lazy("IP share below the minimum"),
-}
 
 BATCH_ACTIONS = {
     "created": gettext_lazy("Created"),
@@ -662,8 +658,7 @@ def _review(request, application: Application, *, status=200, **forms):
         for material in materials
     ]
     lines = list(application.loan_lines.select_related("bank", "loan").order_by("pk"))
-    for line in lines:
-        line.reason_labels = [REASON_LABELS.get(code, code) for code in line.reasons]
+    explain_reasons(application, lines)
     batch = Batch.objects.get(pk=application.batch_id)  # the remaining budget as it is now
     context = {
         "application": application,
