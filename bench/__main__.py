@@ -14,6 +14,7 @@ BENCHMARKS = {
     "loan_list": "bench.loans:loan_list",
     "whitelist_publish": "bench.whitelist:publish",
     "whitelist_pull": "bench.whitelist:pull",
+    "subsidies": "bench.subsidies",
 }
 
 

@@ -30,3 +30,9 @@ class SubsidiesConfig(AppConfig):
             links.append((_("Subsidy payment lists"), reverse("subsidies:payment-list-list")))
         links.append((_("Subsidy public notice (公示)"), reverse("subsidies:public-notice")))
         return [{"title": _("Subsidies after the loan"), "testid": "home-subsidies", "links": links}]
+
+    def seed_demo(self) -> int:
+        """Called by ``manage.py seed_demo`` after the organisations, logins and loans exist."""
+        from subsidies.demo import seed_demo
+
+        return seed_demo()

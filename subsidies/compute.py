@@ -2,12 +2,13 @@
 through the same pure functions as the public calculator (subsidies.calculations). Used for the live
 figures while the enterprise edits, on submission, and by the batch recomputation after a correction."""
 
+import json
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.policy.errors import LprMissing
@@ -150,6 +151,58 @@ def recompute_event(
     )
 
 
+def _write_back(applications: list[Application], loans: list[LoanLine], fees: list[FeeLine], now) -> None:
+    """Store the recomputed fields: on PostgreSQL one UPDATE ... FROM unnest(arrays) per table and chunk
+    (Django's bulk_update builds a CASE WHEN per row and field, which costs ~2.5 ms of Python per
+    application); elsewhere (SQLite in tests) bulk_update."""
+    if connection.vendor != "postgresql":
+        LoanLine.objects.bulk_update(loans, LINE_FIELDS, batch_size=1000)
+        FeeLine.objects.bulk_update(fees, ["counted"], batch_size=1000)
+        Application.objects.bulk_update(applications, APPLICATION_FIELDS, batch_size=1000)
+        return
+    with connection.cursor() as cursor:
+        if loans:
+            cursor.execute(
+                "UPDATE subsidies_loanline AS l SET lpr_pct = v.lpr, cap_rate_pct = v.cap, "
+                "eligible_interest = v.eligible, subsidy = v.subsidy, reasons = v.reasons::jsonb "
+                "FROM unnest(%s::bigint[], %s::numeric[], %s::numeric[], %s::numeric[], %s::numeric[], "
+                "%s::text[]) AS v(id, lpr, cap, eligible, subsidy, reasons) WHERE l.id = v.id",
+                [
+                    [line.pk for line in loans],
+                    [line.lpr_pct for line in loans],
+                    [line.cap_rate_pct for line in loans],
+                    [line.eligible_interest for line in loans],
+                    [line.subsidy for line in loans],
+                    [json.dumps(line.reasons) for line in loans],
+                ],
+            )
+        if fees:
+            cursor.execute(
+                "UPDATE subsidies_feeline AS f SET counted = v.counted "
+                "FROM unnest(%s::bigint[], %s::boolean[]) AS v(id, counted) WHERE f.id = v.id",
+                [[fee.pk for fee in fees], [fee.counted for fee in fees]],
+            )
+        cursor.execute(
+            "UPDATE subsidies_application AS a SET interest_amount = v.interest, "
+            "interest_capped = v.interest_capped, fee_amount = v.fee, fee_capped = v.fee_capped, "
+            "calculated = v.calculated, calculated_at = %s, updated_at = %s, parameters_id = v.parameters "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::boolean[], %s::numeric[], %s::boolean[], "
+            "%s::numeric[], %s::bigint[]) AS v(id, interest, interest_capped, fee, fee_capped, calculated, "
+            "parameters) WHERE a.id = v.id",
+            [
+                now,
+                now,
+                [application.pk for application in applications],
+                [application.interest_amount for application in applications],
+                [application.interest_capped for application in applications],
+                [application.fee_amount for application in applications],
+                [application.fee_capped for application in applications],
+                [application.calculated for application in applications],
+                [application.parameters_id for application in applications],
+            ],
+        )
+
+
 def batch_recompute(batch_id: int, *, chunk: int = 2000) -> int:
     """Re-bind the batch's open applications (not yet proposed) to its latest parameter version and
     recompute them, each with an event saying old and new amount; returns how many changed version.
@@ -190,13 +243,12 @@ def batch_recompute(batch_id: int, *, chunk: int = 2000) -> int:
                         application, before=before, version_before=version_before, version=version.version
                     )
                 )
-            LoanLine.objects.bulk_update(
-                [line for lines in loans.values() for line in lines], LINE_FIELDS, batch_size=1000
+            _write_back(
+                applications,
+                [line for lines in loans.values() for line in lines],
+                [fee for lines in fees.values() for fee in lines],
+                now,
             )
-            FeeLine.objects.bulk_update(
-                [fee for lines in fees.values() for fee in lines], ["counted"], batch_size=1000
-            )
-            Application.objects.bulk_update(applications, APPLICATION_FIELDS, batch_size=1000)
             ApplicationEvent.objects.bulk_create(events, batch_size=1000)
             done += len(applications)
     return done
