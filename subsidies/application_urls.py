@@ -4,6 +4,7 @@ included by subsidies/urls.py under /subsidies/ in the "subsidies" namespace."""
 from django.urls import path
 
 from subsidies import application_views as views
+from subsidies import confirmation_views
 
 urlpatterns: list = [
     # The enterprise's applications and the open batches (every application, read-only, for oversight).
@@ -35,8 +36,8 @@ urlpatterns: list = [
     path("applications/<int:pk>/submit/", views.application_submit, name="application-submit"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application-withdraw"),
     # The lending banks: entered loan figures to confirm or dispute.
-    path("confirmations/", views.confirmation_list, name="confirmation-list"),
-    path("confirmations/<int:pk>/", views.confirmation_decide, name="confirmation-decide"),
+    path("confirmations/", confirmation_views.confirmation_list, name="confirmation-list"),
+    path("confirmations/<int:pk>/", confirmation_views.confirmation_decide, name="confirmation-decide"),
     # Loan evidence, fee invoices and materials, through the scope checks only.
-    path("files/<str:kind>/<int:pk>/", views.application_file, name="application-file"),
+    path("files/<str:kind>/<int:pk>/", confirmation_views.application_file, name="application-file"),
 ]

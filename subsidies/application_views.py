@@ -6,16 +6,10 @@ application. Each view checks the user's kind first (403), then the scope (404: 
 application, a line not asked of this bank), then the form (400, input kept), then calls one service of
 subsidies.applications, whose refusals come back as 403 or as errors on the form."""
 
-import mimetypes
-from decimal import Decimal, InvalidOperation
-from urllib.parse import quote
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -23,14 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from pledges.services.filing import safe_file_name
-from portal.audit.services import audit_record
-from portal.policy import formatting
 from portal.policy.errors import LprMissing
 from subsidies import applications as services
+from subsidies import presenters
 from subsidies.application_forms import (
     ApplicationFilterForm,
-    ConfirmForm,
     CorrectLoanForm,
     DetailsForm,
     EnteredLoanForm,
@@ -41,7 +32,7 @@ from subsidies.application_forms import (
     WithdrawForm,
 )
 from subsidies.calculations import InterestRules, LoanFigures, interest_quote
-from subsidies.compute import LprTable, explain_reasons
+from subsidies.compute import LprTable
 from subsidies.errors import SubsidyError, SubsidyNotAllowed
 from subsidies.models import (
     APPLICATION_TRANSITIONS,
@@ -49,17 +40,12 @@ from subsidies.models import (
     ApplicationStatus,
     BatchStatus,
     Confirmation,
-    FeeLine,
     LineSource,
     LoanLine,
-    Material,
-    Verdict,
 )
-from subsidies.parameters import PARAMETER_FIELDS, label
 from subsidies.permissions import (
     application_scope,
     batch_scope,
-    confirmation_scope,
     get_in_scope,
     is_applicant,
     is_confirming_bank,
@@ -123,51 +109,6 @@ NEXT_STEPS = {
         gettext_lazy("Withdrawn: the application is closed; its loans and invoices may be claimed again."),
     ),
 }
-
-ACTION_LABELS = {
-    "opened": gettext_lazy("Application opened"),
-    "loan_added": gettext_lazy("Loan added from the portal's loan facts"),
-    "loan_entered": gettext_lazy("Loan entered, for its bank to confirm"),
-    "loan_corrected": gettext_lazy("Entered loan corrected"),
-    "loan_removed": gettext_lazy("Loan removed"),
-    "loan_confirmed": gettext_lazy("Loan figures confirmed by the bank"),
-    "fee_added": gettext_lazy("Fee added"),
-    "fee_removed": gettext_lazy("Fee removed"),
-    "material_uploaded": gettext_lazy("Material uploaded"),
-    "material_checked": gettext_lazy("Material checked"),
-    "objection_lodged": gettext_lazy("Objection lodged during the public notice"),
-    "recomputed": gettext_lazy("Recomputed under corrected parameters"),
-}
-
-DETAIL_LABELS = {
-    "contract": gettext_lazy("Contract"),
-    "loan": gettext_lazy("Loan"),
-    "invoice": gettext_lazy("Invoice"),
-    "item": gettext_lazy("Material"),
-    "verdict": gettext_lazy("Check"),
-    "note": gettext_lazy("Note"),
-    "bank": gettext_lazy("Bank"),
-    "amount": gettext_lazy("Amount (yuan)"),
-    "calculated": gettext_lazy("Calculated (yuan)"),
-    "version": gettext_lazy("Parameter version"),
-    "outcome": gettext_lazy("Proposed outcome"),
-    "released": gettext_lazy("Budget released (yuan)"),
-    "until": gettext_lazy("On notice until"),
-    "payment_list": gettext_lazy("Payment list"),
-    "paid_on": gettext_lazy("Paid on"),
-    "disputed": gettext_lazy("Disputed by the bank"),
-    "returned": gettext_lazy("Returned by the second reviewer"),
-}
-_HIDDEN_DETAILS = frozenset({"publicity", "objection", "cloned_from"})
-_MONEY_DETAILS = frozenset({"amount", "calculated", "released"})
-
-
-def _money(value) -> str:
-    try:
-        return formatting.money(Decimal(str(value)))
-    except (InvalidOperation, ValueError):
-        return str(value)
-
 
 # ---------------------------------------------------------------------------------------------------
 # Who may open which page
@@ -322,49 +263,6 @@ def _figures(source, lpr_pct, ref: str = "") -> LoanFigures:
     )
 
 
-def _detail_lines(details: dict) -> tuple[list[str], list[dict]]:
-    lines, failing = [], []
-    for key, value in (details or {}).items():
-        if key in _HIDDEN_DETAILS:
-            continue
-        if key == "failing":
-            failing = list(value or [])
-            continue
-        label_ = DETAIL_LABELS.get(key, key)
-        if isinstance(value, bool):
-            if value:
-                lines.append(str(label_))
-            continue
-        if key == "verdict" and value in Verdict.values:
-            value = Verdict(value).label
-        if key in _MONEY_DETAILS:
-            value = [_money(part) for part in value] if isinstance(value, list) else _money(value)
-        if isinstance(value, list | tuple) and len(value) == 2:
-            value = f"{value[0]} → {value[1]}"
-        lines.append(f"{label_}: {value}")
-    return lines, failing
-
-
-def _events(application) -> list[dict]:
-    rows = []
-    for event in application.events.select_related("actor").order_by("at", "pk"):
-        lines, failing = _detail_lines(event.details)
-        if event.action == "transition":
-            title = event.get_to_status_display()
-        else:
-            title = ACTION_LABELS.get(event.action, event.action)
-        rows.append(
-            {
-                "event": event,
-                "title": title,
-                "moved": event.action == "transition" or bool(event.from_status),
-                "lines": lines,
-                "failing": failing,
-            }
-        )
-    return rows
-
-
 def _holder(application, lines: list[LoanLine], user) -> str | None:
     holder, _next = NEXT_STEPS.get(application.status, (None, ""))
     if holder is None:
@@ -396,11 +294,6 @@ def _contracts(lines: list[LoanLine]) -> list[str]:
     return seen
 
 
-def _parameter_rows(application) -> list[dict]:
-    values = application.parameters.values
-    return [{"label": label(name), "value": values.get(name)} for name in PARAMETER_FIELDS if name in values]
-
-
 def _detail_page(
     request,
     application,
@@ -412,9 +305,8 @@ def _detail_page(
 ):
     user = request.user
     bound = bound or {}
-    lines = list(application.loan_lines.select_related("bank", "loan").order_by("pk"))
-    explain_reasons(application, lines)
-    fees = list(application.fee_lines.order_by("pk"))
+    sheet = presenters.sheet(application)
+    lines = sheet["lines"]
     editable = services.can_edit(application, user)
     materials = {material.item_id: material for material in application.materials.all()}
     checklist = []
@@ -433,13 +325,11 @@ def _detail_page(
     holder_next = NEXT_STEPS.get(application.status, (None, ""))
     context = {
         "application": application,
-        "lines": lines,
-        "fees": fees,
+        **sheet,
         "checklist": checklist,
-        "events": _events(application),
+        "events": presenters.application_events(application),
         "holder": _holder(application, lines, user),
         "next_step": holder_next[1],
-        "parameter_rows": _parameter_rows(application),
         "editable": editable,
         "is_applicant": is_applicant(user),
         "is_oversight": is_oversight(user),
@@ -831,140 +721,3 @@ def application_preview(request, pk: int):
         preview={"result": preview, "form": form},
         status=200 if preview is not None else 400,
     )
-
-
-# ---------------------------------------------------------------------------------------------------
-# The banks' confirmations
-
-
-def _asked_lines(user):
-    """The entered loan lines a bank is asked to confirm: its scope, once the enterprise submitted (a
-    draft's lines are not asked of anybody yet)."""
-    return confirmation_scope(user).exclude(application__submitted_at=None)
-
-
-def _confirmation_page(request, *, bound: dict | None = None, status: int = 200):
-    bound = bound or {}
-    lines = (
-        _asked_lines(request.user)
-        .select_related("application", "application__enterprise", "bank", "confirmed_by")
-        .annotate(
-            waiting=Case(
-                When(confirmation=Confirmation.PENDING, application__status=S.AWAITING_BANK, then=Value(0)),
-                When(confirmation=Confirmation.PENDING, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("waiting", "-application__submitted_at", "-pk")
-    )
-    page = Paginator(lines, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = []
-    for line in page:
-        actionable = line.confirmation == Confirmation.PENDING and line.application.status == S.AWAITING_BANK
-        form = (bound.get(line.pk) or ConfirmForm(line=line)) if actionable else None
-        rows.append({"line": line, "form": form})
-    pending = _asked_lines(request.user).filter(
-        confirmation=Confirmation.PENDING, application__status=S.AWAITING_BANK
-    )
-    return render(
-        request,
-        "subsidies/confirmations/list.html",
-        {"page": page, "rows": rows, "pending_count": pending.count()},
-        status=status,
-    )
-
-
-@login_required
-@require_GET
-def confirmation_list(request):
-    _bank_only(request.user)
-    return _confirmation_page(request)
-
-
-@login_required
-@require_POST
-def confirmation_decide(request, pk: int):
-    _bank_only(request.user)
-    line = get_in_scope(_asked_lines(request.user), pk)
-    form = ConfirmForm(request.POST, line=line)
-    if form.is_valid():
-        confirmed = form.cleaned_data["decision"] == ConfirmForm.CONFIRM
-        try:
-            services.line_confirm(
-                line=line, actor=request.user, confirmed=confirmed, note_text=form.cleaned_data["note"]
-            )
-        except SubsidyError as error:
-            _forbid(error)
-            _form_errors_from(form, error)
-        else:
-            if confirmed:
-                text = _("The figures of contract %(contract)s are confirmed.")
-            else:
-                text = _(
-                    "The figures of contract %(contract)s are disputed: the enterprise is asked to correct them."
-                )
-            messages.success(request, text % {"contract": line.contract_number})
-            return redirect("subsidies:confirmation-list")
-    return _confirmation_page(request, bound={line.pk: form}, status=400)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Files: through this scoped view only, never a public media address
-
-FILE_KINDS = ("evidence", "invoice", "material")
-
-
-def _file_of(user, kind: str, pk: int):
-    """(field file, display name, object) for a file the user may read, else 404: loan evidence for the
-    bank asked to confirm it and for whoever sees the application; invoices and materials for whoever
-    sees the application."""
-    applications = application_scope(user)
-    if kind == "evidence":
-        line = (
-            LoanLine.objects.filter(pk=pk).filter(application__in=applications).first()
-            or _asked_lines(user).filter(pk=pk).first()
-        )
-        if line is None or not line.evidence:
-            raise Http404
-        return line.evidence, line.evidence_name, line
-    if kind == "invoice":
-        fee = FeeLine.objects.filter(pk=pk, application__in=applications).first()
-        if fee is None or not fee.invoice:
-            raise Http404
-        return fee.invoice, fee.invoice_name, fee
-    if kind == "material":
-        material = Material.objects.filter(pk=pk, application__in=applications).first()
-        if material is None or not material.file:
-            raise Http404
-        return material.file, material.file_name, material
-    raise Http404
-
-
-def _content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266 / RFC 5987)."""
-    name = safe_file_name(name)
-    fallback = "".join(ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in name)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
-@login_required
-@require_GET
-def application_file(request, kind: str, pk: int):
-    if kind not in FILE_KINDS:
-        raise Http404
-    field_file, name, owner = _file_of(request.user, kind, pk)
-    # Loan contracts, vouchers, invoices and bank-account proofs: every opening is audited.
-    audit_record(
-        action="subsidies.file.download",
-        request=request,
-        object_type=f"subsidies.{kind}",
-        object_id=owner.pk,
-        details={"application": owner.application_id},
-    )
-    content_type = getattr(owner, "content_type", "") or mimetypes.guess_type(field_file.name)[0]
-    response = FileResponse(field_file.open("rb"), content_type=content_type or "application/octet-stream")
-    response["Content-Disposition"] = _content_disposition(name or field_file.name.rsplit("/", 1)[-1])
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response

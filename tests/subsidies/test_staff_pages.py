@@ -388,7 +388,7 @@ def test_the_review_queue_lists_waiting_applications_with_working_days_and_flags
 def test_working_days_count_only_working_days():
     from datetime import date
 
-    from subsidies.staff_views import working_days_since
+    from subsidies.review_views import working_days_since
 
     # From Friday 2025-09-26: the National Day holiday 10-01..10-08 is skipped, the makeup Sunday 09-28
     # and Saturday 10-11 count: 09-28, 09-29, 09-30, 10-09, 10-10, 10-11, 10-13.
