@@ -822,6 +822,12 @@ def line_confirm(*, line: LoanLine, actor: User, confirmed: bool, note_text: str
         application.review_clock_started_at = timezone.now()
         application.save()
         _tell_reviewers(application, replying=False)
+        tell_enterprise(
+            application,
+            f"confirmed:{application.review_clock_started_at.timestamp()}",
+            _("The banks confirmed the loans of subsidy application %(ref)s: it waits for review")
+            % {"ref": application.reference},
+        )
     return line
 
 

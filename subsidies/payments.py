@@ -161,6 +161,12 @@ def _pass_if_done(application: Application, publicity: Publicity, today: date, a
         reason=_("The public notice ended with no open objection."),
     )
     application.save(update_fields=["status", "updated_at"])
+    tell_enterprise(
+        application,
+        f"publicised:{publicity.pk}",
+        _("The public notice of subsidy application %(ref)s ended: it waits for payment")
+        % {"ref": application.reference},
+    )
     return True
 
 

@@ -308,3 +308,20 @@ def test_a_loan_settled_outside_the_window_is_shown_ineligible(
     line = apps.loan_line_add_from_portal(application=application, loan=loan, actor=enterprise_user)
     line.refresh_from_db()
     assert line.reasons == ["settled_outside_window"] and line.subsidy == D("0.00")
+
+
+def test_the_enterprise_is_told_at_each_step(
+    batch, settled_loan, enterprise_user, reviewer, second_reviewer, finance_officer
+):
+    from portal.notifications.models import Notification
+
+    application = proposed_application(batch, enterprise_user, settled_loan, reviewer)
+    review.review_decide(application=application, actor=second_reviewer, approve=True)
+    publicity = payments.publicity_start(batch=batch, actor=reviewer)
+    payments.publicity_close_due(publicity.ends_on + timedelta(days=1))
+    payment = payments.payment_list_create(batch=batch, actor=finance_officer)
+    payments.payment_list_mark_paid(payment=payment, actor=finance_officer, paid_on=timezone.localdate())
+    told = Notification.objects.filter(recipient=enterprise_user, kind="subsidies.application")
+    # submitted, under review, approved, on notice, notice passed, paid
+    assert told.count() == 6
+    assert all(application.reference in notice.subject for notice in told)
