@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "loans",
     "whitelist",
     "subsidies",
+    "riskcomp",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ api_v1 = [
     path("public/identifiers/", include("portal.identifiers.api_urls")),
     path("public/calendar/", include("portal.workdays.api_urls")),
     path("public/subsidies/", include("subsidies.api_urls")),
+    path("public/riskcomp/", include("riskcomp.api_urls")),
     # Partner systems trade their client id and secret for an hour's bearer token here.
     path("oauth/", include("portal.apiauth.api_urls")),
     # Authenticated API: the rest of /api/v1/ (a bearer token, or the browser's session).
@@ -29,6 +30,7 @@ urlpatterns = [
     path("loans/", include("loans.urls")),
     path("whitelist/", include("whitelist.urls")),
     path("subsidies/", include("subsidies.urls")),
+    path("riskcomp/", include("riskcomp.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
