@@ -7,12 +7,10 @@ recomputed on every change. Eligibility is checked and explained; evidence follo
 participant institution with a portal account confirms its own share before the IP bureau reviews.
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -22,11 +20,11 @@ from loans.models import Loan, LoanStatus
 from loans.services.facts import add_months
 from loans.services.references import next_reference
 from pledges.models import Status as RegistrationStatus
-from pledges.services.filing import detect_type, safe_file_name
 from portal.accounts.models import District, Membership, Organisation, OrgKind, Role, User
 from portal.notifications.services import notify
 from portal.policy.errors import PolicyYearMissing
 from portal.policy.selectors import parameter_set_for_year
+from portal.uploads import check_document, store_document
 from riskcomp.calculations import Participant, Rules, quote, reasons_for
 from riskcomp.errors import RiskcompInvalid, RiskcompNotAllowed
 from riskcomp.models import (
@@ -439,30 +437,14 @@ def evidence_upload(*, claim: Claim, actor: User, item: str, upload) -> Evidence
     errors: dict = {}
     if item not in EvidenceItem.values:
         errors["item"] = [_("Choose the checklist item.")]
-    name = safe_file_name(getattr(upload, "name", "")) if upload else ""
-    size = getattr(upload, "size", 0) or 0
-    detected = None
-    if upload is None or size == 0:
+    detected = check_document(upload, field="file", errors=errors)
+    if upload is None:
         errors["file"] = [_("Choose a file.")]
-    elif size > settings.UPLOAD_MAX_BYTES:
-        errors["file"] = [
-            _("%(name)s is larger than the limit of %(limit)d MB.")
-            % {"name": name, "limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-        ]
-    else:
-        upload.seek(0)
-        detected = detect_type(upload.read(16))
-        upload.seek(0)
-        if detected is None:
-            errors["file"] = [
-                _("%(name)s: only PDF, JPEG and PNG files are accepted; its content is none of them.")
-                % {"name": name}
-            ]
     _raise(errors)
-    evidence = Evidence(claim=claim, item=item, file_name=name, content_type=detected[0], uploaded_by=actor)
-    evidence.file.save(f"{uuid.uuid4().hex}{detected[1]}", upload, save=False)
+    evidence = Evidence(claim=claim, item=item, content_type=detected[0], uploaded_by=actor)
+    evidence.file_name = store_document(evidence.file, upload, detected[1])
     evidence.save()
-    note(claim, actor=actor, action="evidence_uploaded", details={"item": item, "file": name})
+    note(claim, actor=actor, action="evidence_uploaded", details={"item": item, "file": evidence.file_name})
     return evidence
 
 

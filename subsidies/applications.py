@@ -8,11 +8,9 @@ application. Every move goes through ``move`` and the transition table.
 """
 
 import re
-import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +18,9 @@ from django.utils.translation import gettext as _
 
 from loans.models import Loan, LoanStatus
 from loans.services.references import next_reference
-from pledges.services.filing import detect_type, safe_file_name
 from portal.accounts.models import Membership, Organisation, OrgKind, Role, User
 from portal.notifications.services import notify
+from portal.uploads import check_document, store_document
 from subsidies.batches import current_parameters
 from subsidies.compute import application_recalculate
 from subsidies.errors import SubsidyInvalid, SubsidyNotAllowed
@@ -185,39 +183,6 @@ def _text(value, *, field: str, errors: dict, limit: int, required: bool = True)
 def _raise(errors: dict, message: str | None = None) -> None:
     if errors:
         raise SubsidyInvalid(message or _("Nothing was saved: correct the fields marked."), errors)
-
-
-def _check_file(upload, *, field: str, errors: dict) -> tuple[str, str] | None:
-    """(content type, extension) of an uploaded PDF, JPEG or PNG within the size limit, by its content."""
-    if upload is None:
-        return None
-    name = safe_file_name(getattr(upload, "name", ""))
-    size = getattr(upload, "size", 0) or 0
-    if size > settings.UPLOAD_MAX_BYTES:
-        errors[field] = [
-            _("%(name)s is larger than the limit of %(limit)d MB.")
-            % {"name": name, "limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-        ]
-        return None
-    if size == 0:
-        errors[field] = [_("%(name)s is empty.") % {"name": name}]
-        return None
-    upload.seek(0)
-    detected = detect_type(upload.read(16))
-    upload.seek(0)
-    if detected is None:
-        errors[field] = [
-            _("%(name)s: only PDF, JPEG and PNG files are accepted; its content is none of them.")
-            % {"name": name}
-        ]
-    return detected
-
-
-def _store(field_file, upload, extension: str) -> str:
-    """Save under a name of ours (a user's file name never reaches the file system); return the display name."""
-    upload.seek(0)
-    field_file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
-    return safe_file_name(getattr(upload, "name", ""))
 
 
 # --- Scope checks -------------------------------------------------------------------------------------
@@ -469,7 +434,7 @@ def loan_line_add_entered(*, application: Application, actor: User, values: dict
     _editable(application)
     errors: dict = {}
     figures = _entered_figures(values, errors)
-    detected = _check_file(evidence, field="evidence", errors=errors)
+    detected = check_document(evidence, field="evidence", errors=errors)
     if evidence is None and "evidence" not in errors:
         errors["evidence"] = [_("Attach the loan contract and the interest-payment vouchers.")]
     _raise(errors)
@@ -487,7 +452,7 @@ def loan_line_add_entered(*, application: Application, actor: User, values: dict
         loan_claim_key(line),
         what=_("The loan with contract %(contract)s") % {"contract": line.contract_number},
     )
-    line.evidence_name = _store(line.evidence, evidence, detected[1])
+    line.evidence_name = store_document(line.evidence, evidence, detected[1])
     line.save()
     note(application, actor=actor, action="loan_entered", details={"contract": line.contract_number})
     application_recalculate(application)
@@ -505,7 +470,7 @@ def loan_line_correct(*, line: LoanLine, actor: User, values: dict, evidence=Non
         raise SubsidyInvalid(_("Bank-reported loan facts are corrected by the bank, not here."))
     errors: dict = {}
     figures = _entered_figures({"bank": line.bank, **values}, errors)
-    detected = _check_file(evidence, field="evidence", errors=errors) if evidence else None
+    detected = check_document(evidence, field="evidence", errors=errors) if evidence else None
     _raise(errors)
     old_key = loan_claim_key(line)
     figures.pop("bank")
@@ -521,7 +486,7 @@ def loan_line_correct(*, line: LoanLine, actor: User, values: dict, evidence=Non
             what=_("The loan with contract %(contract)s") % {"contract": line.contract_number},
         )
     if detected:
-        line.evidence_name = _store(line.evidence, evidence, detected[1])
+        line.evidence_name = store_document(line.evidence, evidence, detected[1])
     line.district_programme = bool(values.get("district_programme", line.district_programme))
     line.confirmation = Confirmation.PENDING
     line.confirmation_note = ""
@@ -578,7 +543,7 @@ def fee_line_add(*, application: Application, actor: User, values: dict, invoice
         errors["loan_contract"] = [
             _("Add the loan first: a fee is subsidised for an eligible loan of this application.")
         ]
-    detected = _check_file(invoice, field="invoice", errors=errors)
+    detected = check_document(invoice, field="invoice", errors=errors)
     if invoice is None and "invoice" not in errors:
         errors["invoice"] = [_("Attach the invoice.")]
     _raise(errors)
@@ -588,7 +553,7 @@ def fee_line_add(*, application: Application, actor: User, values: dict, invoice
         fee_claim_key(fee),
         what=_("Invoice %(number)s") % {"number": fee.invoice_number},
     )
-    fee.invoice_name = _store(fee.invoice, invoice, detected[1])
+    fee.invoice_name = store_document(fee.invoice, invoice, detected[1])
     fee.save()
     note(application, actor=actor, action="fee_added", details={"invoice": fee.invoice_number})
     application_recalculate(application)
@@ -631,14 +596,14 @@ def material_upload(*, application: Application, item: ChecklistItem, actor: Use
     if item.batch_id != application.batch_id:
         raise SubsidyInvalid(_("This item is not on the batch's checklist."))
     errors: dict = {}
-    detected = _check_file(upload, field="file", errors=errors)
+    detected = check_document(upload, field="file", errors=errors)
     if upload is None:
         errors["file"] = [_("Choose a file.")]
     _raise(errors)
     material, _created = Material.objects.get_or_create(application=application, item=item)
     if material.file:
         material.file.delete(save=False)
-    material.file_name = _store(material.file, upload, detected[1])
+    material.file_name = store_document(material.file, upload, detected[1])
     material.content_type = detected[0]
     material.uploaded_at = timezone.now()
     material.verdict = Verdict.PENDING  # a new file is checked afresh
