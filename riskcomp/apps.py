@@ -5,3 +5,28 @@ from django.utils.translation import gettext_lazy as _
 class RiskcompConfig(AppConfig):
     name = "riskcomp"
     verbose_name = _("Risk compensation")
+
+    def home_links(self, user) -> list[dict]:
+        from django.urls import reverse
+
+        from riskcomp.permissions import (
+            is_claimant,
+            is_finance,
+            is_oversight,
+            is_participant_user,
+            is_reviewer,
+        )
+
+        links = [(_("Risk compensation calculator"), reverse("riskcomp:calculator"))]
+        if is_claimant(user) or is_participant_user(user) or is_oversight(user):
+            links.append((_("Risk compensation claims"), reverse("riskcomp:claim-list")))
+        if is_participant_user(user):
+            links.append((_("Shares and clawbacks to confirm"), reverse("riskcomp:confirmation-list")))
+        if is_reviewer(user):
+            links.append((_("Risk compensation review queue"), reverse("riskcomp:review-queue")))
+        if is_finance(user):
+            links.append((_("Compensation payments and clawbacks"), reverse("riskcomp:payment-queue")))
+        if is_claimant(user) or is_oversight(user):
+            links.append((_("Risk compensation reports"), reverse("riskcomp:report")))
+            links.append((_("Banks' overall NPL ratios"), reverse("riskcomp:npl-ratios")))
+        return [{"title": _("Risk compensation"), "testid": "home-riskcomp", "links": links}]
