@@ -30,3 +30,9 @@ class RiskcompConfig(AppConfig):
             links.append((_("Risk compensation reports"), reverse("riskcomp:report")))
             links.append((_("Banks' overall NPL ratios"), reverse("riskcomp:npl-ratios")))
         return [{"title": _("Risk compensation"), "testid": "home-riskcomp", "links": links}]
+
+    def seed_demo(self) -> int:
+        """Called by ``manage.py seed_demo`` after the organisations, logins and loans exist."""
+        from riskcomp.demo import seed_demo
+
+        return seed_demo()

@@ -183,11 +183,14 @@ def reserve(claim: Claim, amounts: list[tuple[object, Decimal]]) -> None:
     fund, _created = FundYear.objects.get_or_create(year=claim.year, defaults={"budget": budget})
     if fund.budget != budget:
         FundYear.objects.filter(pk=fund.pk, reserved__lte=budget).update(budget=budget)
-    if not FundYear.objects.filter(pk=fund.pk, reserved__lte=F("budget") - total).update(
-        reserved=F("reserved") + total
-    ):
+    # Within the stored budget (the check constraint's) and the parameters' current one, whichever is lower:
+    # a budget lowered below what is already reserved stops further approvals.
+    fits = FundYear.objects.filter(pk=fund.pk, reserved__lte=F("budget") - total).filter(
+        reserved__lte=budget - total
+    )
+    if not fits.update(reserved=F("reserved") + total):
         fund.refresh_from_db()
-        remaining = fund.budget - fund.reserved
+        remaining = max(min(fund.budget, budget) - fund.reserved, ZERO)
         raise BudgetExceeded(
             _("The approval of %(amount)s yuan does not fit: %(remaining)s yuan of the %(year)s fund remain.")
             % {"amount": f"{total:,.2f}", "remaining": f"{remaining:,.2f}", "year": claim.year},
@@ -206,9 +209,12 @@ def reserve(claim: Claim, amounts: list[tuple[object, Decimal]]) -> None:
         fits = InstitutionYear.objects.filter(pk=row.pk).filter(
             Q(cap__isnull=True) | Q(reserved__lte=F("cap") - amount)
         )
+        if cap is not None:
+            fits = fits.filter(reserved__lte=cap - amount)
         if not fits.update(reserved=F("reserved") + amount):
             row.refresh_from_db()
-            remaining = row.cap - row.reserved
+            limit = min(value for value in (row.cap, cap) if value is not None)
+            remaining = max(limit - row.reserved, ZERO)
             raise BudgetExceeded(
                 _(
                     "%(name)s: %(amount)s yuan does not fit its annual cap; %(remaining)s yuan of it remain in %(year)s."
