@@ -27,6 +27,7 @@ from loans.models import Loan
 from loans.selectors import review_bank_ids
 from pledges.services.filing import safe_file_name
 from portal.audit.services import audit_record
+from portal.forms import show_errors
 from riskcomp import claims as services
 from riskcomp import presenters, review
 from riskcomp.claim_forms import (
@@ -149,16 +150,7 @@ def _forbid(error: RiskcompError) -> None:
 
 
 def _form_errors_from(form, error: RiskcompError) -> None:
-    """The services name fields as the forms do; anything else goes on top of the form."""
-    placed = False
-    for name, field_errors in error.errors.items():
-        if name in form.fields:
-            form.add_error(name, list(field_errors))
-            placed = True
-        elif name != "__all__" or list(field_errors) != [error.message]:
-            form.add_error(None, list(field_errors))
-    if not placed:
-        form.add_error(None, error.message)
+    show_errors(form, error.message, error.errors)
 
 
 def _review_url(claim) -> str | None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.forms import show_errors
 from portal.policy.errors import PolicyYearMissing
 from portal.policy.selectors import parameter_set_for_year
 from riskcomp import presenters, review
@@ -42,13 +43,7 @@ def refused(request, error: RiskcompError, form=None) -> None:
     if form is None:
         messages.error(request, error.message)
         return
-    placed = False
-    for name, field_errors in error.errors.items():
-        if name in form.fields:
-            form.add_error(name, list(field_errors))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
+    show_errors(form, error.message, error.errors)
 
 
 def url_or_none(name: str, *args) -> str | None:

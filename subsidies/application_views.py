@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.forms import show_errors
 from portal.policy.errors import LprMissing
 from subsidies import applications as services
 from subsidies import presenters
@@ -140,13 +141,7 @@ def _application(user, pk: int):
 
 
 def _form_errors_from(form, error: SubsidyError) -> None:
-    """The services name fields as the forms do; anything else goes on top of the form."""
-    form.add_error(None, error.message)
-    for name, field_errors in error.errors.items():
-        if name in form.fields:
-            form.add_error(name, field_errors)
-        elif name != "__all__" or field_errors != [error.message]:
-            form.add_error(None, field_errors)
+    show_errors(form, error.message, error.errors)
 
 
 def _forbid(error: SubsidyError):

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from portal.forms import show_errors
 from subsidies.errors import SubsidyError, SubsidyNotAllowed
 from subsidies.models import (
     ApplicationStatus,
@@ -57,13 +58,7 @@ def _refused(request, error: SubsidyError, form=None) -> None:
     if form is None:
         messages.error(request, error.message)
         return
-    placed = False
-    for name, field_errors in error.errors.items():
-        if name in form.fields:
-            form.add_error(name, list(field_errors))
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)
+    show_errors(form, error.message, error.errors)
 
 
 def _batch(request, pk: int) -> Batch:
