@@ -93,8 +93,8 @@ def sheet(claim: Claim) -> dict:
     return {
         "participants": list(claim.participants.select_related("organisation").order_by("pk")),
         "reasons": [reason.message for reason in eligibility(claim)],
-        "rate": values.get("riskcomp_rate"),
-        "per_loan_cap": values.get("riskcomp_per_loan_cap"),
-        "min_ip_share": values.get("riskcomp_min_ip_share"),
+        "rate": Decimal(values["riskcomp_rate"]),
+        "per_loan_cap": Decimal(values["riskcomp_per_loan_cap"]),
+        "min_ip_share": Decimal(values["riskcomp_min_ip_share"]),
         "claim_window_months": values.get("riskcomp_claim_window_months"),
     }
