@@ -44,7 +44,7 @@ def test_calculator_to_payment(
         page.fill("input[name=loan-0-settled_on]", "2025-11-30")
         page.fill("input[name=loan-0-pledge_registered_on]", "2025-01-10")
         page.click("[data-testid=calculator-form] button[type=submit]")
-        page.wait_for_selector("[data-testid=interest-total]:has-text('87500.00')")
+        page.wait_for_selector("[data-testid=interest-total]:has-text('87,500.00')")
 
     def enterprise_applies(page):
         sign_in(page, enterprise_user.username, PASSWORD)

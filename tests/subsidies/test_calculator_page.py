@@ -48,7 +48,7 @@ def test_the_sheet_shows_the_contracts_figures(client):
     assert (str(interest.loans[0].lpr_pct), str(interest.loans[0].cap_rate_pct)) == ("3.10", "4.34")
     assert str(response.context["fee"]["total"]) == "15000.00"
     page = response.content.decode()
-    assert "87500.00" in page and "4.34" in page
+    assert "87,500.00" in page and "4.34" in page
 
 
 def test_an_ineligible_loan_says_why(client):
