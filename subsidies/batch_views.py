@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from subsidies import checklists, presenters
 from subsidies import parameters as params
 from subsidies.batches import (
+    batch_budget_allocate,
     batch_clone,
     batch_create,
     batch_diff,
@@ -46,13 +47,14 @@ from subsidies.permissions import (
 )
 from subsidies.staff_forms import (
     BatchForm,
+    BudgetForm,
     ChecklistItemForm,
     MoveForm,
     ParameterCorrectionForm,
     ReasonForm,
     TransitionForm,
 )
-from subsidies.view_support import _S, PAGE_SIZE, _batch, _manager, _oversight, _refused
+from subsidies.view_support import _S, PAGE_SIZE, _batch, _finance, _manager, _oversight, _refused
 
 # --- Batches -------------------------------------------------------------------------------------------
 
@@ -131,7 +133,7 @@ def _transitions(batch: Batch, user) -> list[tuple[str, str]]:
     ]
 
 
-def batch_page(request, batch: Batch, *, adopt_form=None, status=200):
+def batch_page(request, batch: Batch, *, adopt_form=None, budget_form=None, status=200):
     user = request.user
     current = current_parameters(batch)
     year_rows = params.diff(current.values, params.snapshot(batch.parameter_set))
@@ -167,6 +169,10 @@ def batch_page(request, batch: Batch, *, adopt_form=None, status=200):
         "can_pay": is_finance(user),
         "transitions": _transitions(batch, user),
         "adopt_form": adopt_form or ReasonForm(prefix="adopt"),
+        "budget_form": budget_form
+        or BudgetForm(
+            prefix="budget", initial={"budget": batch.budget, "budget_source": batch.budget_source}
+        ),
         "clone_of": batch.cloned_from,
     }
     return render(request, "subsidies/staff/batch_detail.html", context, status=status)
@@ -177,6 +183,30 @@ def batch_page(request, batch: Batch, *, adopt_form=None, status=200):
 def batch_detail(request, pk: int):
     _oversight(request)
     return batch_page(request, _batch(request, pk))
+
+
+@login_required
+@require_POST
+def batch_budget(request, pk: int):
+    """The finance bureau allocates the batch's budget."""
+    _finance(request)
+    batch = _batch(request, pk)
+    form = BudgetForm(request.POST, prefix="budget")
+    if form.is_valid():
+        try:
+            batch_budget_allocate(
+                batch=batch,
+                actor=request.user,
+                budget=form.cleaned_data["budget"],
+                source=form.cleaned_data["budget_source"],
+                reason=form.cleaned_data["reason"],
+            )
+        except SubsidyError as error:
+            _refused(request, error, form)
+        else:
+            messages.success(request, _("The budget is allocated."))
+            return redirect("subsidies:batch-detail", batch.pk)
+    return batch_page(request, batch, budget_form=form, status=400)
 
 
 @login_required

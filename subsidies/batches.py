@@ -23,7 +23,7 @@ from subsidies.models import (
     ChecklistItem,
     MaterialScope,
 )
-from subsidies.permissions import is_batch_manager
+from subsidies.permissions import is_batch_manager, is_finance
 
 # Domain.md §2.4: the four materials visible in the notice, then the assumed ones [A].
 DEFAULT_CHECKLIST = (
@@ -159,6 +159,40 @@ def batch_update(*, batch: Batch, actor: User, values: dict) -> Batch:
     batch.save()
     if changed:
         BatchEvent.objects.create(batch=batch, actor=actor, action="edited", details=changed)
+    return batch
+
+
+@transaction.atomic
+def batch_budget_allocate(*, batch: Batch, actor: User, budget, source: str, reason: str = "") -> Batch:
+    """The finance bureau allocates (or changes) the batch's budget, naming its notice; never below what
+    approvals have already reserved."""
+    if not is_finance(actor):
+        raise SubsidyNotAllowed(_("Only the finance bureau's officers allocate a batch's budget."))
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    source = (source or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not isinstance(budget, Decimal) or not budget.is_finite() or budget < 0:
+        errors["budget"] = [_("Enter the budget in yuan, at least 0.")]
+    elif budget < batch.reserved:
+        errors["budget"] = [
+            _("At least %(reserved)s: approvals have reserved that much.") % {"reserved": batch.reserved}
+        ]
+    if not source:
+        errors["budget_source"] = [_("Name the finance bureau's notice.")]
+    elif len(source) > 200:
+        errors["budget_source"] = [_("At most %(max)d characters.") % {"max": 200}]
+    if errors:
+        raise SubsidyInvalid(_("The budget was not changed: correct the fields marked."), errors)
+    budget = budget.quantize(Decimal("0.01"))
+    BatchEvent.objects.create(
+        batch=batch,
+        actor=actor,
+        action="budget_allocated",
+        reason=(reason or "").strip(),
+        details={"budget": [str(batch.budget), str(budget)], "budget_source": [batch.budget_source, source]},
+    )
+    batch.budget, batch.budget_source = budget, source
+    batch.save(update_fields=["budget", "budget_source", "updated_at"])
     return batch
 
 

@@ -108,6 +108,7 @@ BATCH_ACTIONS = {
     "checklist_edited": gettext_lazy("Checklist item edited"),
     "checklist_deleted": gettext_lazy("Checklist item deleted"),
     "checklist_reordered": gettext_lazy("Checklist reordered"),
+    "budget_allocated": gettext_lazy("Budget allocated by the finance bureau"),
 }
 
 

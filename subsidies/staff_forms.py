@@ -85,6 +85,12 @@ class ParameterCorrectionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in params.PARAMETER_FIELDS}
 
 
+class BudgetForm(forms.Form):
+    budget = forms.DecimalField(label=_("Budget (yuan)"), max_digits=14, decimal_places=2, min_value=0)
+    budget_source = forms.CharField(label=_("Allocated by (the finance bureau's notice)"), max_length=200)
+    reason = forms.CharField(label=_("Reason"), required=False, widget=_TEXT)
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=_TEXT)
 

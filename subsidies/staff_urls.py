@@ -10,6 +10,7 @@ urlpatterns = [
     path("batches/new/", batch_views.batch_create_view, name="batch-create"),
     path("batches/<int:pk>/", batch_views.batch_detail, name="batch-detail"),
     path("batches/<int:pk>/edit/", batch_views.batch_edit, name="batch-edit"),
+    path("batches/<int:pk>/budget/", batch_views.batch_budget, name="batch-budget"),
     path("batches/<int:pk>/status/", batch_views.batch_transition_view, name="batch-transition"),
     path("batches/<int:pk>/clone/", batch_views.batch_clone_view, name="batch-clone"),
     path("batches/<int:pk>/diff/", batch_views.batch_diff_view, name="batch-diff"),
