@@ -18,7 +18,6 @@ tolerates up to 3 percentage points above it (inclusive), so a bank is flagged w
 above.
 """
 
-import io
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, DecimalField, F, Q, Sum, Value
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from loans.models import ACTIVE_LOAN_STATUSES, NON_PERFORMING_CLASSES, Loan, ParticipantKind
 from portal.accounts.models import District, User
 from portal.accounts.selectors import bank_scope_ids
+from portal.tabular import MONEY_FORMAT, sections_workbook
 from riskcomp.models import (
     Claim,
     ClaimParticipant,
@@ -42,7 +42,6 @@ from riskcomp.permissions import is_claimant, is_oversight
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
 TOLERANCE_PP = Decimal("3")  # domain.md §2.10: up to 3 percentage points above (inclusive) is tolerated
-MONEY_FORMAT = "#,##0.00"
 PCT_FORMAT = "0.00"
 _S = ClaimStatus
 # Drafts are unfinished and withdrawn claims are gone: the report counts what was filed.
@@ -330,31 +329,7 @@ def riskcomp_report(*, user: User) -> dict:
 
 def report_workbook(report: dict) -> bytes:
     """The report's sections, one sheet each: amounts and percentages as numbers with two decimals."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    from portal.tabular import formula_safe
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for section in report["sections"]:
-        sheet = workbook.create_sheet(title=str(section["title"])[:31])
-        sheet.append([str(heading) for heading in section["headings"]])
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in section["rows"]:
-            # Names (of banks) are data, never formulas.
-            sheet.append([formula_safe(value) if isinstance(value, str) else value for value in row])
-            for cell, fmt in zip(sheet[sheet.max_row], section["formats"], strict=True):
-                if fmt == MONEY:
-                    cell.number_format = MONEY_FORMAT
-                elif fmt == PCT:
-                    cell.number_format = PCT_FORMAT
-        sheet.column_dimensions["A"].width = 36
-        for letter in "BCDEFGHI":
-            sheet.column_dimensions[letter].width = 20
-        sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    formats = {MONEY: MONEY_FORMAT, PCT: PCT_FORMAT}
+    return sections_workbook(
+        report["sections"], number_format=lambda section, index, value: formats.get(section["formats"][index])
+    )

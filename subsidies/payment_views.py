@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
-from portal.tabular import XLSX_CONTENT_TYPE, download, formula_safe
+from portal.tabular import MONEY_FORMAT, XLSX_CONTENT_TYPE, download, formula_safe
 from subsidies import payments, reports
 from subsidies.batch_views import batch_page
 from subsidies.errors import SubsidyError
@@ -129,12 +129,12 @@ def payment_workbook(payment, rows: list[dict]) -> bytes:
         sheet.append(
             [formula_safe(row[key]) if key != "amount" else row[key] for key, _label in PAYMENT_COLUMNS]
         )
-        sheet.cell(row=sheet.max_row, column=len(PAYMENT_COLUMNS)).number_format = reports.MONEY_FORMAT
+        sheet.cell(row=sheet.max_row, column=len(PAYMENT_COLUMNS)).number_format = MONEY_FORMAT
     total = sum((row["amount"] or 0 for row in rows), reports.ZERO)
     sheet.append([str(_("Total")), "", "", "", "", "", total])
     for cell in sheet[sheet.max_row]:
         cell.font = bold
-    sheet.cell(row=sheet.max_row, column=len(PAYMENT_COLUMNS)).number_format = reports.MONEY_FORMAT
+    sheet.cell(row=sheet.max_row, column=len(PAYMENT_COLUMNS)).number_format = MONEY_FORMAT
     for letter, width in zip("ABCDEFG", (16, 36, 22, 36, 30, 28, 16), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"

@@ -3,7 +3,6 @@ the budget, by status, by district, by park and by lending bank, and the same fi
 workbook. Each breakdown is one grouped query; the page and the workbook read the same sections, so
 the export is exactly what the screen shows."""
 
-import io
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, Sum, Value
@@ -11,13 +10,13 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import District
+from portal.tabular import MONEY_FORMAT, sections_workbook
 from subsidies.models import Application, ApplicationStatus, Batch, LoanLine
 
 ZERO = Decimal("0.00")
 _S = ApplicationStatus
 # Drafts are unfinished and withdrawn applications are gone: the report counts what was filed.
 NOT_REPORTED = frozenset({_S.DRAFT, _S.WITHDRAWN})
-MONEY_FORMAT = "#,##0.00"
 
 
 def _money(name: str, **extra):
@@ -149,29 +148,9 @@ def _is_money(section: dict, index: int, value) -> bool:
 
 def report_workbook(report: dict) -> bytes:
     """The report's sections, one sheet each, amounts as numbers with two decimals."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    from portal.tabular import formula_safe
-
-    workbook = openpyxl.Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for section in report["sections"]:
-        sheet = workbook.create_sheet(title=str(section["title"])[:31])
-        sheet.append([str(heading) for heading in section["headings"]])
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in section["rows"]:
-            # Names (of enterprises' parks, banks) are data, never formulas.
-            sheet.append([formula_safe(value) if isinstance(value, str) else value for value in row])
-            for index, cell in enumerate(sheet[sheet.max_row]):
-                if _is_money(section, index, row[index]):
-                    cell.number_format = MONEY_FORMAT
-        sheet.column_dimensions["A"].width = 40
-        for letter in "BCDE":
-            sheet.column_dimensions[letter].width = 18
-        sheet.freeze_panes = "B2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return sections_workbook(
+        report["sections"],
+        number_format=lambda section, index, value: (
+            MONEY_FORMAT if _is_money(section, index, value) else None
+        ),
+    )
