@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "whitelist",
     "subsidies",
     "riskcomp",
+    "stats",
 ]
 
 MIDDLEWARE = [
