@@ -312,7 +312,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.tasks.publicity_close_task",
         "schedule": crontab(minute=5, hour=0),
     },
+    # Statistics: the rollups the dashboards read, recomputed hourly (and after big imports); last month's
+    # report to the joint-meeting office on the 1st at 08:00.
+    "stats-refresh": {"task": "stats.tasks.refresh_statistics", "schedule": crontab(minute=40)},
+    "stats-monthly-report": {
+        "task": "stats.tasks.monthly_report",
+        "schedule": crontab(minute=0, hour=8, day_of_month=1),
+    },
 }
+
+# Statistics: a loan file upload of at least this many lines recomputes the rollups when it is applied.
+STATS_REFRESH_AFTER_IMPORT_ROWS = env_int("STATS_REFRESH_AFTER_IMPORT_ROWS", 1000, minimum=1)
 
 # API write retries (portal/idempotency): how long a client's Idempotency-Key and its stored answer are kept.
 # Stripe keeps them at least 24 h; a retry after the key is pruned runs as a new request.

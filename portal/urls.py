@@ -31,6 +31,7 @@ urlpatterns = [
     path("whitelist/", include("whitelist.urls")),
     path("subsidies/", include("subsidies.urls")),
     path("riskcomp/", include("riskcomp.urls")),
+    path("stats/", include("stats.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -136,6 +136,17 @@ class Filters:
     def with_(self, dim: Dim, value) -> "Filters":
         return replace(self, **{FILTER_NAMES[dim]: value})
 
+    @classmethod
+    def from_query(cls, query: dict) -> "Filters":
+        """The inverse of ``query()`` (as stored with an export)."""
+        return cls(
+            district=query.get("district", ""),
+            park=int(query.get("park") or 0),
+            bank=int(query.get("bank") or 0),
+            ip_kind=query.get("ip_kind", ""),
+            industry=query.get("industry", ""),
+        )
+
     def query(self) -> dict[str, str]:
         """The filters as GET parameters (links from a figure keep the cut)."""
         return {FILTER_NAMES[dim]: str(value) for dim, value in self.items()}

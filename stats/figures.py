@@ -352,3 +352,15 @@ def build(source, period: Period, filters: Filters, *, leagues: tuple[Dim, ...] 
         if kinds:
             overview.breakdowns["ip_kind"] = sorted(kinds.items())
     return overview
+
+
+def overview_for(source, scope, period: Period, filters: Filters) -> Overview:
+    """The overview a user sees: the scope's cut, and for a bank manager the bank league of the same cut
+    without the bank, so its own bank sits among its peers (whose names the presenter drops)."""
+    filters = scope.apply(filters)
+    overview = build(source, period, filters)
+    if scope.anonymous_peers:
+        peers = build(source, period, filters.with_(Dim.BANK, 0), leagues=(Dim.BANK,))
+        if Dim.BANK in peers.leagues:
+            overview.leagues = {Dim.BANK: peers.leagues[Dim.BANK], **overview.leagues}
+    return overview

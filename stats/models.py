@@ -95,3 +95,57 @@ class Cell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.kind}{self.year}-{self.part} g{self.grain}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Writing")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class Export(models.Model):
+    """A drill-down list written to Excel by a Celery task, with its progress (large lists take a while).
+
+    The scope was applied when it was requested: ``filters`` already holds the user's forced cut."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    indicator = models.CharField(_("indicator"), max_length=40)
+    period = models.CharField(_("period"), max_length=8)
+    filters = models.JSONField(_("filters"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("cases"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("written"), default=0)
+    file = models.FileField(_("file"), upload_to="stats-exports/%Y/%m/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = _("statistics export")
+        verbose_name_plural = _("statistics exports")
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.period} ({self.get_status_display()})"
+
+
+class MonthlyReport(models.Model):
+    """One row per month reported and recipient: the beat task is safe to run twice."""
+
+    period = models.CharField(_("month"), max_length=7)
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "recipient_id"]
+        verbose_name = _("monthly statistics report")
+        verbose_name_plural = _("monthly statistics reports")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "recipient"], name="stats_monthly_report_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} → {self.recipient_id}"

@@ -53,6 +53,7 @@ from loans.models import (
 from loans.permissions import can_import_loan_facts
 from loans.services.facts import clean_contract
 from loans.services.references import LOAN_SERIES, next_references
+from loans.signals import import_applied
 from pledges.services.filing import safe_file_name
 from portal.accounts.models import Organisation, OrgKind
 from portal.audit.models import Outcome
@@ -678,6 +679,9 @@ def _apply(loan_import: LoanImport, plan: _Plan, *, total_rows: int) -> None:
         watch = [loan_ids[ref] for ref, state in plan.states.items() if state.status in _ALERT_STATUSES]
         if watch:
             transaction.on_commit(lambda: _queue_alert_checks(watch), robust=True)
+        transaction.on_commit(
+            lambda: import_applied.send(sender=LoanImport, rows=total_rows, bank=bank), robust=True
+        )
 
 
 def _lock_existing(plan: _Plan, bank: Organisation) -> dict[str, Loan]:

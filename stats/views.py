@@ -1,0 +1,198 @@
+"""The joint-meeting office's dashboards: the overview, the definitions, drill-down, exports, refresh."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
+from portal.tabular import XLSX_CONTENT_TYPE, download
+from stats import cases as case_queries
+from stats import exports, presenters, rollup
+from stats.dims import Filters
+from stats.figures import SnapshotSource, overview_for
+from stats.forms import FilterForm
+from stats.indicators import BY_SLUG
+from stats.models import Export, Snapshot, SnapshotStatus
+from stats.permissions import Scope, stats_scope
+from stats.tasks import export_cases, refresh_statistics
+
+
+def _scope(request) -> Scope:
+    scope = stats_scope(request.user)
+    if scope is None:
+        raise PermissionDenied(
+            _("The statistics are for the joint-meeting office, the bureaus, parks and bank managers.")
+        )
+    return scope
+
+
+def _overview(request, scope: Scope):
+    form = FilterForm(request.GET or None, scope=scope)
+    snapshot = rollup.current()
+    if not form.is_valid() or snapshot is None:
+        return form, snapshot, None
+    data = form.cleaned_data
+    return form, snapshot, overview_for(SnapshotSource(snapshot), scope, data["period_value"], data["filters"])
+
+
+def _chips(filters: Filters) -> list[dict]:
+    return [
+        {"dim": dim.name.lower(), "label": presenters.dim_label(dim, value)} for dim, value in filters.items()
+    ]
+
+
+@login_required
+@require_GET
+def overview(request):
+    scope = _scope(request)
+    form, snapshot, figures = _overview(request, scope)
+    context = {
+        "form": form,
+        "snapshot": snapshot,
+        "running": Snapshot.objects.filter(status=SnapshotStatus.RUNNING).first(),
+        "may_refresh": not scope.forced,
+        "scope": scope,
+    }
+    if figures is not None:
+        query = {"period": str(figures.period), **figures.filters.query()}
+        context.update(
+            figures=figures,
+            cards=presenters.cards(figures),
+            sections=presenters.sections(figures, scope),
+            chart=presenters.chart_data(figures),
+            chips=_chips(figures.filters),
+            query=urlencode(query),
+            drill_query=query,
+        )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "stats/overview.html", context, status=status)
+
+
+@login_required
+@require_GET
+def overview_excel(request):
+    scope = _scope(request)
+    _form, _snapshot, figures = _overview(request, scope)
+    if figures is None:
+        messages.error(
+            request, _("Nothing to export: choose valid filters, and wait for the first statistics.")
+        )
+        return redirect("stats:overview")
+    body = exports.overview_workbook(figures, presenters.sections(figures, scope))
+    audit_record(
+        action=AuditAction.DATA_EXPORT,
+        request=request,
+        object_type="stats.overview",
+        details={"period": str(figures.period), "filters": figures.filters.query()},
+    )
+    return download(body, filename=f"statistics-{figures.period}.xlsx", content_type=XLSX_CONTENT_TYPE)
+
+
+def definitions(request):
+    """Every indicator's definition (口径); public, like the policy it reports on."""
+    return render(request, "stats/definitions.html", {"sections": presenters.definitions()})
+
+
+def _drill(request, scope: Scope, data):
+    indicator = BY_SLUG.get(data.get("indicator", ""))
+    if indicator is None or not indicator.drill:
+        raise Http404(_("There is no list of cases behind this figure."))
+    form = FilterForm(data, scope=scope)
+    if not form.is_valid():
+        raise Http404(_("Choose valid filters."))
+    return indicator, form.cleaned_data["period_value"], form.cleaned_data["filters"]
+
+
+@login_required
+@require_GET
+def cases(request):
+    scope = _scope(request)
+    indicator, period, filters = _drill(request, scope, request.GET)
+    try:
+        after = int(request.GET.get("after", "")) or None
+    except ValueError:
+        after = None
+    ids = case_queries.case_ids(indicator, period, filters, after=after, limit=case_queries.PAGE_SIZE + 1)
+    more = len(ids) > case_queries.PAGE_SIZE
+    ids = ids[: case_queries.PAGE_SIZE]
+    query = {"indicator": indicator.slug, "period": str(period), **filters.query()}
+    context = {
+        "indicator": indicator,
+        "period": period,
+        "chips": _chips(filters),
+        "rows": case_queries.describe(indicator.subject, ids),
+        "next": urlencode({**query, "after": ids[-1]}) if more else "",
+        "first": urlencode(query) if after else "",
+        "query": query,
+        "overview_query": urlencode({k: v for k, v in query.items() if k != "indicator"}),
+        "anonymous_peers": scope.anonymous_peers,
+    }
+    return render(request, "stats/cases.html", context)
+
+
+@login_required
+@require_POST
+def cases_export(request):
+    scope = _scope(request)
+    indicator, period, filters = _drill(request, scope, request.POST)
+    export = Export.objects.create(
+        requested_by=request.user, indicator=indicator.slug, period=str(period), filters=filters.query()
+    )
+    audit_record(
+        action=AuditAction.DATA_EXPORT,
+        request=request,
+        object_type="stats.export",
+        object_id=export.pk,
+        details={"indicator": indicator.slug, "period": str(period), "filters": filters.query()},
+    )
+    transaction.on_commit(lambda: export_cases.delay(export.pk))
+    return redirect("stats:export", pk=export.pk)
+
+
+def _own_export(request, pk: int) -> Export:
+    return get_object_or_404(Export, pk=pk, requested_by=request.user)
+
+
+@login_required
+@require_GET
+def export_detail(request, pk: int):
+    export = _own_export(request, pk)
+    template = "stats/_export_progress.html" if request.htmx else "stats/export.html"
+    percent = int(100 * export.done / export.total) if export.total else 0
+    return render(request, template, {"export": export, "percent": percent})
+
+
+@login_required
+@require_GET
+def export_download(request, pk: int):
+    export = _own_export(request, pk)
+    if not export.file:
+        raise Http404(_("The file is not ready yet."))
+    return FileResponse(
+        export.file.open("rb"),
+        as_attachment=True,
+        filename=f"cases-{export.indicator}-{export.period}.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_POST
+def refresh(request):
+    scope = _scope(request)
+    if scope.forced:
+        raise PermissionDenied(_("Only the city-wide statistics users start a refresh."))
+    transaction.on_commit(lambda: refresh_statistics.delay(trigger="staff", user_id=request.user.pk))
+    messages.success(
+        request, _("The statistics are being recomputed; the page shows the new figures when done.")
+    )
+    return redirect(reverse("stats:overview") + ("?" + request.GET.urlencode() if request.GET else ""))
