@@ -41,7 +41,11 @@ def _overview(request, scope: Scope):
     if not form.is_valid() or snapshot is None:
         return form, snapshot, None
     data = form.cleaned_data
-    return form, snapshot, overview_for(SnapshotSource(snapshot), scope, data["period_value"], data["filters"])
+    return (
+        form,
+        snapshot,
+        overview_for(SnapshotSource(snapshot), scope, data["period_value"], data["filters"]),
+    )
 
 
 def _chips(filters: Filters) -> list[dict]:
