@@ -15,6 +15,7 @@ BENCHMARKS = {
     "whitelist_publish": "bench.whitelist:publish",
     "whitelist_pull": "bench.whitelist:pull",
     "subsidies": "bench.subsidies",
+    "stats": "bench.stats",
 }
 
 
