@@ -25,6 +25,13 @@ class StatsConfig(AppConfig):
         ]
         return [{"title": _("Statistics"), "testid": "home-stats", "links": links}]
 
+    def seed_demo(self) -> int:
+        """Called by ``manage.py seed_demo`` after every other app's demo cases: the dashboards open with
+        figures rather than an empty page."""
+        from stats.rollup import refresh
+
+        return refresh(trigger="demo").rows
+
 
 def _refresh_after_import(sender, *, rows: int, **kwargs) -> None:
     """A big upload changes the figures at once: recompute now rather than at the next hourly refresh."""
