@@ -5,15 +5,17 @@ so the page, its Excel export and the live check show the same numbers by constr
 both against hand-computed fixtures.
 """
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
-from stats.dims import Dim, Filters, Period, grain_allowed
+from stats.dims import COLUMNS, Dim, Filters, Period, grain_allowed
 from stats.indicators import BY_SLUG, INDICATORS, Indicator
 from stats.models import Cell, Snapshot
 from stats.rollup import GroupingSet, live_rows
@@ -45,10 +47,19 @@ def percent(numerator, denominator) -> Decimal | None:
 
 def applies(indicator: Indicator, grain: int) -> bool:
     """Whether the indicator can be cut this way (a budget is city-wide; subsidies have no bank)."""
+    return _applies(indicator.slug, int(grain))
+
+
+@cache
+def _applies(slug: str, grain: int) -> bool:
+    indicator = BY_SLUG[slug]
     if indicator.whole_city_only and grain:
         return False
     dims = SUBJECTS[indicator.subject].dims
     return all(dim in dims for dim in Dim if grain & dim)
+
+
+_COLUMN_OF_BIT = {int(dim): column for dim, (column, _all) in COLUMNS.items()}
 
 
 @dataclass
@@ -100,6 +111,9 @@ def _holds(subject, grain: int) -> bool:
 
 
 class SnapshotSource:
+    """Rows from a snapshot, read with one hand-written query per subject: the page reads a few thousand
+    cells, and building the same lookup with the ORM cost more than the database's millisecond."""
+
     def __init__(self, snapshot: Snapshot):
         self.snapshot = snapshot
         self.as_of = snapshot.as_of
@@ -108,22 +122,45 @@ class SnapshotSource:
         sets = plan.sets(subject)
         if not sets:
             return []
-        fixed = dict(_filter_columns(plan.filters))
         since, until = plan.since(subject), plan.until(subject)
-        match = Q()
+        alternatives, params = [], []
         for gset in sets:
-            q = Q(grain=gset.grain, kind=gset.kind)
-            q &= Q(breakdown__startswith=_prefix(gset.breakdown)) if gset.breakdown else Q(breakdown="")
+            clause = ["grain = %s", "kind = %s"]
+            params += [gset.grain, gset.kind]
+            if gset.breakdown:
+                clause.append("breakdown LIKE %s")
+                params.append(_prefix(gset.breakdown) + "%")
+            else:
+                clause.append("breakdown = ''")
             if gset.kind == "M":
                 if since:
-                    q &= Q(year__gt=since[0]) | Q(year=since[0], part__gte=since[1])
+                    clause.append("(year > %s OR (year = %s AND part >= %s))")
+                    params += [since[0], since[0], since[1]]
                 if until:
-                    q &= Q(year__lt=until[0]) | Q(year=until[0], part__lte=until[1])
+                    clause.append("(year < %s OR (year = %s AND part <= %s))")
+                    params += [until[0], until[0], until[1]]
             elif gset.kind != "N":
-                q &= Q(year=plan.period.year, part=plan.period.part)
-            match |= q
-        cells = Cell.objects.filter(snapshot=self.snapshot, subject=subject, **fixed).filter(match)
-        return list(cells.values(*_ROW_FIELDS))
+                clause.append("year = %s AND part = %s")
+                params += [plan.period.year, plan.period.part]
+            alternatives.append("(" + " AND ".join(clause) + ")")
+        fixed = "".join(f" AND {column} = %s" for column, _value in _filter_columns(plan.filters))
+        measures = SUBJECTS[subject].measures
+        columns = [*_ROW_FIELDS[:10], *measures]
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {Cell._meta.db_table} "  # noqa: S608 (names from the models)
+            f"WHERE snapshot_id = %s AND subject = %s{fixed} AND ({' OR '.join(alternatives)})"
+        )
+        values = [
+            self.snapshot.pk,
+            subject,
+            *(value for _column, value in _filter_columns(plan.filters)),
+            *params,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            found = cursor.fetchall()
+        absent = dict.fromkeys((m for m in _ROW_FIELDS[10:] if m not in measures), 0)
+        return [{**dict(zip(columns, row, strict=True)), **absent} for row in found]
 
 
 class LiveSource:
@@ -215,21 +252,56 @@ def _value(indicator: Indicator, row: dict | None):
     raise ValueError(kind)
 
 
-def _balance_at(rows: list[dict], grain: int, key, year: int, month: int, key_column: str | None) -> Decimal:
-    total = Decimal(0)
-    for row in rows:
-        if row["kind"] != "M" or row["grain"] != grain or (row["year"], row["part"]) > (year, month):
-            continue
-        if key_column and row[key_column] != key:
-            continue
-        total += Decimal(row["a1"])
-    return total.quantize(Decimal("0.01"))
+class _Index:
+    """The fetched rows indexed once (a page reads thousands; every figure is then a dictionary lookup).
+
+    A row is found by subject, period, grain, breakdown and its league key: the value of the one dimension
+    its grain adds to the filters' (None for the filters' own grain). Balances keep each key's monthly
+    flows in order, with running totals, so the balance at any month end is one bisection."""
+
+    def __init__(self, rows: dict[str, list[dict]], grain: int):
+        self.exact: dict[tuple, dict] = {}
+        flows: dict[tuple, list[tuple[int, Decimal]]] = defaultdict(list)
+        for subject, subject_rows in rows.items():
+            for row in subject_rows:
+                extra = row["grain"] & ~grain
+                key = row[_COLUMN_OF_BIT[extra]] if extra else None
+                period = (row["year"], row["part"])
+                self.exact[(subject, row["kind"], row["grain"], period, row["breakdown"], key)] = row
+                if subject == "balance" and row["kind"] == "M":
+                    flows[(row["grain"], key)].append((row["year"] * 12 + row["part"], Decimal(row["a1"])))
+        self.months: dict[tuple, list[int]] = {}
+        self.totals: dict[tuple, list[Decimal]] = {}
+        for series, items in flows.items():
+            items.sort()
+            running, totals = Decimal(0), []
+            for _month, amount in items:
+                running += amount
+                totals.append(running)
+            self.months[series] = [month for month, _amount in items]
+            self.totals[series] = totals
+
+    def row(self, subject, kind, grain, period, breakdown="", key=None) -> dict | None:
+        return self.exact.get((subject, kind, grain, period, breakdown, key))
+
+    def balance(self, grain: int, key, year: int, month: int) -> Decimal:
+        months = self.months.get((grain, key))
+        if not months:
+            return Decimal("0.00")
+        position = bisect_right(months, year * 12 + month)
+        return (
+            self.totals[(grain, key)][position - 1].quantize(Decimal("0.01")) if position else Decimal("0.00")
+        )
 
 
 def _growth(now: Decimal, before: Decimal) -> Decimal | None:
     if not before:
         return None
     return ((now - before) * HUNDRED / before).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+REGISTRATION_COLUMNS = ("registrations_completed", "registrations_on_time", "registered_amount")
+TREND = ("loans_disbursed", "amount_disbursed", "balance", "registrations_on_time", "subsidies_paid")
 
 
 def build(source, period: Period, filters: Filters, *, leagues: tuple[Dim, ...] = LEAGUE_DIMS) -> Overview:
@@ -242,115 +314,71 @@ def build(source, period: Period, filters: Filters, *, leagues: tuple[Dim, ...] 
     )
     plan = Plan(filters, period, leagues)
     rows = {name: source.rows(name, plan) for name in SUBJECTS}
+    index = _Index(rows, grain)
     overview = Overview(period, filters, source.as_of, isinstance(source, LiveSource))
     overview.trend_months = period.trend_months()
+    this = (period.year, period.part)
 
-    def period_row(subject: str, g: int, key_column: str | None = None, key=None, breakdown: str = ""):
-        kind = "N" if SUBJECTS[subject].kinds == ("N",) else period.kind
-        for row in rows[subject]:
-            if row["kind"] != kind or row["grain"] != g or row["breakdown"] != breakdown:
-                continue
-            if kind != "N" and (row["year"], row["part"]) != (period.year, period.part):
-                continue
-            if key_column and row[key_column] != key:
-                continue
-            return row
-        return None
-
-    def indicator_value(indicator: Indicator, g: int, key_column=None, key=None):
+    def value(indicator: Indicator, g: int, key=None, at=None, kind=None):
+        """The indicator at grain ``g`` (for league ``key``), for the period or the month ``at``."""
         if not applies(indicator, g):
             return None
-        if indicator.value[0] == "balance":
-            return _balance_at(rows["balance"], g, key, period.year, period.last_month, key_column)
-        if indicator.value[0] == "yoy":
-            now = _balance_at(rows["balance"], g, key, period.year, period.last_month, key_column)
-            before = _balance_at(rows["balance"], g, key, period.year - 1, period.last_month, key_column)
-            return _growth(now, before)
-        return _value(indicator, period_row(indicator.subject, g, key_column, key))
+        how = indicator.value[0]
+        if how == "balance":
+            year, month = at or (period.year, period.last_month)
+            return index.balance(g, key, year, month)
+        if how == "yoy":
+            return _growth(
+                index.balance(g, key, period.year, period.last_month),
+                index.balance(g, key, period.year - 1, period.last_month),
+            )
+        if indicator.now:
+            return _value(indicator, index.row(indicator.subject, "N", g, (0, 0), key=key))
+        kind, when = ("M", at) if at else (period.kind, this)
+        return _value(indicator, index.row(indicator.subject, kind, g, when, key=key))
 
     for indicator in INDICATORS:
         if applies(indicator, grain):
-            overview.values[indicator.slug] = indicator_value(indicator, grain)
+            overview.values[indicator.slug] = value(indicator, grain)
 
     # Trends: month by month over the 12 months ending with the period.
-    for slug in ("loans_disbursed", "amount_disbursed", "balance", "registrations_on_time", "subsidies_paid"):
+    for slug in TREND:
         indicator = BY_SLUG[slug]
-        if not applies(indicator, grain):
-            continue
-        series = []
-        for year, month in overview.trend_months:
-            if indicator.value[0] == "balance":
-                series.append(_balance_at(rows["balance"], grain, None, year, month, None))
-                continue
-            row = next(
-                (
-                    r
-                    for r in rows[indicator.subject]
-                    if r["kind"] == "M"
-                    and r["grain"] == grain
-                    and r["breakdown"] == ""
-                    and (r["year"], r["part"]) == (year, month)
-                ),
-                None,
-            )
-            series.append(_value(indicator, row))
-        overview.trend[slug] = series
+        if applies(indicator, grain):
+            overview.trend[slug] = [value(indicator, grain, at=month) for month in overview.trend_months]
 
     # League tables: one row per bank (or district) in the cut, for the period.
     for dim in leagues:
-        from stats.dims import COLUMNS
-
-        column = COLUMNS[dim][0]
-        keys = set()
-        for subject_rows in rows.values():
-            keys |= {r[column] for r in subject_rows if r["grain"] == grain | dim}
-        table = []
-        for key in keys:
-            values = {}
-            for slug in LEAGUE_COLUMNS:
-                indicator = BY_SLUG[slug]
-                values[slug] = (
-                    indicator_value(indicator, grain | dim, column, key)
-                    if applies(indicator, grain | dim)
-                    else None
-                )
-            table.append(LeagueRow(key, values))
+        target = grain | int(dim)
+        keys = {key for (_s, _k, g, _p, _b, key) in index.exact if g == target}
+        table = [
+            LeagueRow(key, {slug: value(BY_SLUG[slug], target, key) for slug in LEAGUE_COLUMNS})
+            for key in keys
+        ]
         table.sort(key=lambda r: (-(r.values.get("amount_disbursed") or 0), str(r.key)))
         overview.leagues[dim] = table
 
-    # Registration breakdowns: by channel, office and commissioner (where the rollup keeps them).
-    for name in BREAKDOWNS:
-        entries = defaultdict(dict)
-        for row in rows["registrations"]:
-            if (
-                row["kind"] != period.kind
-                or row["grain"] != grain
-                or not row["breakdown"].startswith(name + ":")
-            ):
-                continue
-            if (row["year"], row["part"]) != (period.year, period.part):
-                continue
-            key = row["breakdown"].split(":", 1)[1]
-            entries[key] = {
-                slug: _value(BY_SLUG[slug], row)
-                for slug in ("registrations_completed", "registrations_on_time", "registered_amount")
-            }
-        if entries:
-            overview.breakdowns[name] = sorted(entries.items())
+    # Registrations by channel, office and commissioner (city-wide), and by IP kind (where it is a cut).
+    prefixes = {f"{name}:": name for name in BREAKDOWNS}
+    entries: dict[str, dict] = defaultdict(dict)
+    for (subject, kind, g, when, breakdown, _key), row in index.exact.items():
+        if subject == "registrations" and breakdown and kind == period.kind and g == grain and when == this:
+            name, _sep, key = breakdown.partition(":")
+            if f"{name}:" in prefixes:
+                entries[name][key] = {slug: _value(BY_SLUG[slug], row) for slug in REGISTRATION_COLUMNS}
     if not grain & Dim.IP_KIND and grain_allowed(grain | Dim.IP_KIND):
-        kinds = {
-            row["ip_kind"]: {
-                slug: _value(BY_SLUG[slug], row)
-                for slug in ("registrations_completed", "registrations_on_time", "registered_amount")
-            }
-            for row in rows["registrations"]
-            if row["kind"] == period.kind
-            and row["grain"] == grain | Dim.IP_KIND
-            and row["breakdown"] == ""
-            and (row["year"], row["part"]) == (period.year, period.part)
-        }
-        if kinds:
-            overview.breakdowns["ip_kind"] = sorted(kinds.items())
+        for (subject, kind, g, when, breakdown, key), row in index.exact.items():
+            if (subject, breakdown, kind, when, g) == (
+                "registrations",
+                "",
+                period.kind,
+                this,
+                grain | Dim.IP_KIND,
+            ):
+                entries["ip_kind"][key] = {slug: _value(BY_SLUG[slug], row) for slug in REGISTRATION_COLUMNS}
+    for name in (*BREAKDOWNS, "ip_kind"):
+        if entries.get(name):
+            overview.breakdowns[name] = sorted(entries[name].items())
     return overview
 
 

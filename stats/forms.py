@@ -10,8 +10,8 @@ from stats.dims import Dim, Filters, Period, PeriodError, grain_allowed
 from stats.permissions import Scope
 
 TOO_MANY = _(
-    "The figures can be cut by one filter, or by two of district, bank, IP kind and industry (a park on its "
-    "own). Clear a filter to go on."
+    "The figures can be cut by one filter, or by two of these: district and bank, district and IP kind, bank "
+    "and IP kind, bank and industry, IP kind and industry (a park on its own). Clear a filter to go on."
 )
 
 

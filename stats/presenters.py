@@ -15,11 +15,10 @@ from portal.policy.models import IpKind
 from riskcomp.npl_ratios import latest_ratios
 from riskcomp.reports import TOLERANCE_PP
 from stats.dims import Dim
-from stats.figures import LEAGUE_COLUMNS, Overview
+from stats.figures import LEAGUE_COLUMNS, TREND, Overview
 from stats.indicators import BY_SLUG, INDICATORS, PERCENT, SECTIONS, YUAN
 from stats.permissions import Scope
 
-TREND = ("loans_disbursed", "amount_disbursed", "balance", "registrations_on_time", "subsidies_paid")
 BREAKDOWN_TITLES = {
     "channel": lambda: _("Registrations by channel"),
     "ip_kind": lambda: _("Registrations by IP kind"),

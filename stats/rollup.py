@@ -84,6 +84,13 @@ def _aggregates(subject: Subject) -> list[str]:
     return out
 
 
+def _named(expressions: list[str]) -> str:
+    """The output columns, each named as the cell's column (a table made from them needs names)."""
+    return ", ".join(
+        f"{expression} AS out_{name}" for expression, name in zip(expressions, OUTPUT, strict=True)
+    )
+
+
 def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
     """One set as its own GROUP BY (SQLite), with the columns outside the set as literals."""
     part = {"M": "m", "Q": "q"}.get(gset.kind, "0")
@@ -93,10 +100,8 @@ def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
     ]
     breakdown = f"'{_BREAKDOWN_PREFIX[gset.breakdown]}:' || {gset.breakdown}" if gset.breakdown else "''"
     group = gset.columns()
-    return (
-        f"SELECT '{gset.kind}', {year}, {part}, {gset.grain}, {', '.join(dims)}, {breakdown}, "
-        f"{', '.join(_aggregates(subject))} FROM stage" + (f" GROUP BY {', '.join(group)}" if group else "")
-    )
+    columns = _named([f"'{gset.kind}'", year, part, str(gset.grain), *dims, breakdown, *_aggregates(subject)])
+    return f"SELECT {columns} FROM stage" + (f" GROUP BY {', '.join(group)}" if group else "")
 
 
 def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
@@ -135,10 +140,8 @@ def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
     else:
         breakdown = "''"
     groups = ", ".join(f"({', '.join(s.columns())})" for s in sets)
-    return (
-        f"SELECT {kind}, {year}, {part}, {grain}, {', '.join(dims)}, {breakdown}, "
-        f"{', '.join(_aggregates(subject))} FROM stage GROUP BY GROUPING SETS ({groups})"
-    )
+    columns = _named([kind, year, part, grain, *dims, breakdown, *_aggregates(subject)])
+    return f"SELECT {columns} FROM stage GROUP BY GROUPING SETS ({groups})"
 
 
 def _where(filters: Filters | None, since: tuple[int, int] | None, until: tuple[int, int] | None):
@@ -203,13 +206,16 @@ def _build_loan_dims(cursor) -> int:
 
 
 def _insert(cursor, snapshot: Snapshot, subject: Subject) -> None:
+    # Computed into a temporary table first: PostgreSQL plans "CREATE TABLE AS" in parallel but never an
+    # INSERT ... SELECT, which made the refresh three times slower.
     ctes, body, params = aggregate_sql(subject, grouping_sets(subject))
+    cursor.execute("DROP TABLE IF EXISTS stats_out")
+    cursor.execute(f"CREATE TEMPORARY TABLE stats_out AS {ctes} {body}", params)
     columns = ", ".join(["snapshot_id", "subject", *OUTPUT])
     cursor.execute(
-        f"{ctes} INSERT INTO {Cell._meta.db_table} ({columns}) "
-        f"SELECT {snapshot.pk}, '{subject.name}', q.* FROM ({body}) q",
-        params,
+        f"INSERT INTO {Cell._meta.db_table} ({columns}) SELECT {snapshot.pk}, '{subject.name}', q.* FROM stats_out q"
     )
+    cursor.execute("DROP TABLE stats_out")
 
 
 def refresh(*, trigger: str, user=None) -> Snapshot:
@@ -234,6 +240,10 @@ def refresh(*, trigger: str, user=None) -> Snapshot:
             for subject in SUBJECTS.values():
                 _insert(cursor, snapshot, subject)
             rows = Cell.objects.filter(snapshot=snapshot).count()
+            if connection.vendor == "postgresql":
+                # Fresh statistics for the planner: with the old snapshot's, a page's lookups scanned every
+                # cell of the snapshot instead of the few its index finds (110 ms instead of 1).
+                cursor.execute(f"ANALYZE {Cell._meta.db_table}")
             cursor.execute(f"DROP TABLE IF EXISTS {LOAN_DIMS_TABLE}")
             old = list(Snapshot.objects.filter(status=SnapshotStatus.READY).values_list("pk", flat=True))
             Cell.objects.filter(snapshot_id__in=old).delete()

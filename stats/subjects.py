@@ -46,6 +46,14 @@ class Subject:
     breakdowns: dict[str, tuple[int, ...]] = field(default_factory=dict)
     uses_loan_dims: bool = False
 
+    @property
+    def measures(self) -> tuple[str, ...]:
+        return tuple(
+            m
+            for m in ("c1", "c2", "c3", "c4", "c5", "a1", "a2", "a3", "a4")
+            if m in self.counts + self.amounts + self.distinct
+        )
+
     def stage(self, vendor: str) -> str:
         return _STAGES[self.name](SQL(vendor))
 
@@ -262,8 +270,6 @@ _STAGES = {
     "riskcomp": _riskcomp,
 }
 
-_SINGLE = (0, *(int(d) for d in Dim))
-
 SUBJECTS: dict[str, Subject] = {
     s.name: s
     for s in (
@@ -275,7 +281,8 @@ SUBJECTS: dict[str, Subject] = {
             ("M", "Q", "Y"),
             ("c1", "c2", "c3", "c4"),
             ("a1",),
-            breakdowns={"brk_channel": _SINGLE, "brk_office": _SINGLE, "brk_commissioner": (0,)},
+            # City-wide only: by channel, office and commissioner (by IP kind comes from the IP-kind cut).
+            breakdowns={"brk_channel": (0,), "brk_office": (0,), "brk_commissioner": (0,)},
         ),
         Subject(
             "whitelist",

@@ -6,48 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stats', '0001_initial'),
+        ("stats", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Export',
+            name="Export",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('indicator', models.CharField(max_length=40, verbose_name='indicator')),
-                ('period', models.CharField(max_length=8, verbose_name='period')),
-                ('filters', models.JSONField(default=dict, verbose_name='filters')),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('running', 'Writing'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=16, verbose_name='status')),
-                ('total', models.PositiveIntegerField(blank=True, null=True, verbose_name='cases')),
-                ('done', models.PositiveIntegerField(default=0, verbose_name='written')),
-                ('file', models.FileField(blank=True, upload_to='stats-exports/%Y/%m/', verbose_name='file')),
-                ('error', models.TextField(blank=True, verbose_name='error')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("indicator", models.CharField(max_length=40, verbose_name="indicator")),
+                ("period", models.CharField(max_length=8, verbose_name="period")),
+                ("filters", models.JSONField(default=dict, verbose_name="filters")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("running", "Writing"),
+                            ("done", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("total", models.PositiveIntegerField(blank=True, null=True, verbose_name="cases")),
+                ("done", models.PositiveIntegerField(default=0, verbose_name="written")),
+                ("file", models.FileField(blank=True, upload_to="stats-exports/%Y/%m/", verbose_name="file")),
+                ("error", models.TextField(blank=True, verbose_name="error")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="requested at")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'statistics export',
-                'verbose_name_plural': 'statistics exports',
-                'ordering': ['-pk'],
+                "verbose_name": "statistics export",
+                "verbose_name_plural": "statistics exports",
+                "ordering": ["-pk"],
             },
         ),
         migrations.CreateModel(
-            name='MonthlyReport',
+            name="MonthlyReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(max_length=7, verbose_name='month')),
-                ('sent_at', models.DateTimeField(auto_now_add=True, verbose_name='sent at')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period", models.CharField(max_length=7, verbose_name="month")),
+                ("sent_at", models.DateTimeField(auto_now_add=True, verbose_name="sent at")),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'monthly statistics report',
-                'verbose_name_plural': 'monthly statistics reports',
-                'ordering': ['-period', 'recipient_id'],
-                'constraints': [models.UniqueConstraint(fields=('period', 'recipient'), name='stats_monthly_report_once')],
+                "verbose_name": "monthly statistics report",
+                "verbose_name_plural": "monthly statistics reports",
+                "ordering": ["-period", "recipient_id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("period", "recipient"), name="stats_monthly_report_once")
+                ],
             },
         ),
     ]

@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 from portal.policy import formatting
 from stats.indicators import PERCENT, YUAN
@@ -21,7 +23,40 @@ def figure(value, unit: str) -> str:
     return f"{int(value):,}"
 
 
-@register.filter
-def with_units(row, units):
-    """Pairs each cell of a section's row with its column's unit."""
-    return list(zip(row, units, strict=True))
+def _joined(parts) -> str:
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _cell(cell, unit) -> str:
+    if unit:
+        return format_html('<td class="num">{}</td>', figure(cell, unit))
+    return format_html("<td>{}</td>", "—" if cell in (None, "") else cell)
+
+
+@register.simple_tag
+def stats_table(section) -> str:
+    """A section's table, written in Python: the league tables hold hundreds of cells, and the template
+    language's per-cell cost made them most of the page's time."""
+    headings = section["headings"]
+    head = _joined(
+        [format_html('<th scope="col">{}</th>', headings[0])]
+        + [format_html('<th scope="col" class="num">{}</th>', heading) for heading in headings[1:]]
+    )
+    rows = [
+        format_html(
+            '<tr data-testid="{}-row"><th scope="row">{}</th>{}</tr>',
+            section["key"],
+            row[0],
+            _joined(_cell(cell, unit) for cell, unit in zip(row[1:], section["units"][1:], strict=True)),
+        )
+        for row in section["rows"]
+    ] or [
+        format_html(
+            '<tr><td colspan="{}" class="muted">{}</td></tr>', len(headings), _("Nothing in this period.")
+        )
+    ]
+    return format_html(
+        '<div class="table-scroll"><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>',
+        head,
+        _joined(rows),
+    )
