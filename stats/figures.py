@@ -307,6 +307,8 @@ TREND = ("loans_disbursed", "amount_disbursed", "balance", "registrations_on_tim
 def build(source, period: Period, filters: Filters, *, leagues: tuple[Dim, ...] = LEAGUE_DIMS) -> Overview:
     """Every indicator for the period and cut, the 12-month trends, league tables and breakdowns."""
     grain = filters.grain
+    if not grain_allowed(grain):
+        raise ValueError(f"the rollup holds no cut {filters.query()}")  # the filter form refuses it first
     leagues = tuple(
         dim
         for dim in leagues

@@ -105,7 +105,7 @@ INDICATORS: tuple[Indicator, ...] = (
         date=_LOAN_DATE,
         statuses=_("As for loans disbursed."),
         source=_LOAN_SOURCE,
-        drill="c3",
+        drill="c1",  # the loans disbursed to them
     ),
     Indicator(
         "balance",

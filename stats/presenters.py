@@ -123,13 +123,17 @@ def league_sections(overview: Overview, scope: Scope) -> list[dict]:
 
 
 def _bank_names(table, scope: Scope) -> dict:
+    """Banks by name, or for a bank manager its own bank and numbered peers. Key 0 gathers what no bank
+    holds (a pledge whose pledgee is a guarantor)."""
+    names = {0: _("No bank (pledged to a guarantor)")}
     if not scope.anonymous_peers:
-        return _names(Organisation, [row.key for row in table])
-    names, peer = {}, 0
+        names.update(_names(Organisation, [row.key for row in table]))
+        return names
+    peer = 0
     for row in table:  # already in league order, so "Peer 1" is the largest lender
         if row.key == scope.own_bank:
             names[row.key] = _("Your bank")
-        else:
+        elif row.key:
             peer += 1
             names[row.key] = _("Peer bank %(number)s") % {"number": peer}
     return names

@@ -14,7 +14,15 @@ from django.utils import timezone
 
 from stats.dims import COLUMNS, GRAINS, Dim, Filters
 from stats.models import Cell, Snapshot, SnapshotStatus
-from stats.subjects import LOAN_DIMS_TABLE, SUBJECTS, Subject, loan_dims_sql
+from stats.subjects import (
+    FIRST_PERIODS,
+    FIRST_VARIANTS,
+    LOAN_DIMS_TABLE,
+    SUBJECTS,
+    Subject,
+    first_flag,
+    loan_dims_sql,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,22 +81,48 @@ def _period_sql() -> dict[str, str]:
 
 
 def _aggregates(subject: Subject) -> list[str]:
+    """The measures in OUTPUT order, then (for a distinct measure) the sums of the first-loan flags."""
     out = []
     for measure in MEASURES:
-        if measure in subject.distinct:
-            out.append(f"COUNT(DISTINCT CASE WHEN {measure} = 1 THEN ent END)")
-        elif measure in subject.counts or measure in subject.amounts:
+        if measure in subject.counts or measure in subject.amounts:
             out.append(f"COALESCE(SUM({measure}), 0)")
         else:
-            out.append("0")
-    return out
+            out.append("0")  # a distinct measure is chosen from the flags by _choose_distinct
+    return out + [f"COALESCE(SUM({flag}), 0)" for flag in _flags(subject)]
 
 
-def _named(expressions: list[str]) -> str:
+def _flags(subject: Subject) -> list[str]:
+    if not subject.distinct:
+        return []
+    return [first_flag(variant, period) for variant in FIRST_VARIANTS for period in FIRST_PERIODS]
+
+
+def _named(expressions: list[str], subject: Subject) -> str:
     """The output columns, each named as the cell's column (a table made from them needs names)."""
-    return ", ".join(
-        f"{expression} AS out_{name}" for expression, name in zip(expressions, OUTPUT, strict=True)
+    names = [f"out_{name}" for name in OUTPUT] + _flags(subject)
+    return ", ".join(f"{expression} AS {name}" for expression, name in zip(expressions, names, strict=True))
+
+
+def _choose_distinct(subject: Subject, body: str) -> str:
+    """Each row's distinct count: the flag sum for its period kind and for the bank and IP-kind bits of its
+    grain (the dimensions that split a borrower's loans)."""
+    if not subject.distinct:
+        return body
+    variants = {0: "o", int(Dim.BANK): "b", int(Dim.IP_KIND): "i", int(Dim.BANK | Dim.IP_KIND): "bi"}
+    bits = int(Dim.BANK | Dim.IP_KIND)
+    kinds = " ".join(
+        f"WHEN '{kind}' THEN CASE (out_grain & {bits}) "
+        + " ".join(
+            f"WHEN {bit} THEN {first_flag(variant, kind.lower())}" for bit, variant in variants.items()
+        )
+        + " END"
+        for kind in ("M", "Q", "Y")
     )
+    columns = [
+        f"CASE out_kind {kinds} END AS out_{name}" if name in subject.distinct else f"out_{name}"
+        for name in OUTPUT
+    ]
+    return f"SELECT {', '.join(columns)} FROM ({body}) flagged"
 
 
 def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
@@ -100,7 +134,9 @@ def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
     ]
     breakdown = f"'{_BREAKDOWN_PREFIX[gset.breakdown]}:' || {gset.breakdown}" if gset.breakdown else "''"
     group = gset.columns()
-    columns = _named([f"'{gset.kind}'", year, part, str(gset.grain), *dims, breakdown, *_aggregates(subject)])
+    columns = _named(
+        [f"'{gset.kind}'", year, part, str(gset.grain), *dims, breakdown, *_aggregates(subject)], subject
+    )
     return f"SELECT {columns} FROM stage" + (f" GROUP BY {', '.join(group)}" if group else "")
 
 
@@ -140,7 +176,7 @@ def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
     else:
         breakdown = "''"
     groups = ", ".join(f"({', '.join(s.columns())})" for s in sets)
-    columns = _named([kind, year, part, grain, *dims, breakdown, *_aggregates(subject)])
+    columns = _named([kind, year, part, grain, *dims, breakdown, *_aggregates(subject)], subject)
     return f"SELECT {columns} FROM stage GROUP BY GROUPING SETS ({groups})"
 
 
@@ -177,7 +213,7 @@ def aggregate_sql(
         body = _grouping_sets_select(subject, sets)
     else:
         body = " UNION ALL ".join(_select_for_set(subject, s) for s in sets)
-    return f"WITH {', '.join(ctes)}", body, params
+    return f"WITH {', '.join(ctes)}", _choose_distinct(subject, body), params
 
 
 def live_rows(subject: Subject, sets, **where) -> list[dict]:
@@ -236,6 +272,8 @@ def refresh(*, trigger: str, user=None) -> Snapshot:
             as_of = timezone.now()
             if connection.vendor == "postgresql":
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                # A snapshot lost in a crash is simply computed again: no need to wait for the WAL flush.
+                cursor.execute("SET LOCAL synchronous_commit = off")
             base = _build_loan_dims(cursor)
             for subject in SUBJECTS.values():
                 _insert(cursor, snapshot, subject)

@@ -112,17 +112,39 @@ _ENTERPRISE_DIM_COLUMNS = (
 )
 
 
+# Distinct enterprises are counted as a sum, so the rollup stays one hash aggregation instead of a sort per
+# grouping set (COUNT(DISTINCT) cannot be hashed): each loan carries a flag per period kind saying whether it
+# is its borrower's first loan (lowest id) in that period, and the same within its bank, its IP kind, and
+# both. District, park and industry are the borrower's own, so they never split a borrower; bank and IP
+# kind do, hence the four variants. ``stats.rollup`` picks the flag matching each row's grain.
+FIRST_VARIANTS = {"o": (), "b": ("d.bank_id",), "i": ("d.ip_kind",), "bi": ("d.bank_id", "d.ip_kind")}
+FIRST_PERIODS = {"y": ("l.fy",), "q": ("l.fy", "l.fq"), "m": ("l.fy", "l.fq", "l.fm")}
+
+
+def first_flag(variant: str, period: str) -> str:
+    return f"first_{variant}_{period}"
+
+
 def _loans(sql: SQL) -> str:
     # c1 loans disbursed, a1 amount disbursed, c2 first-time borrower (the enterprise's first disbursed
-    # loan ever, earliest date then lowest id), c3 enterprises served (distinct borrowers).
+    # loan ever, earliest date then lowest id), c3 enterprises served (distinct borrowers, by the flags).
+    flags = ",\n".join(
+        f"CASE WHEN l.id = MIN(l.id) OVER (PARTITION BY {', '.join(('l.enterprise_id', *dims, *parts))}) "
+        f"THEN 1 ELSE 0 END AS {first_flag(variant, period)}"
+        for variant, dims in FIRST_VARIANTS.items()
+        for period, parts in FIRST_PERIODS.items()
+    )
+    month = sql.month("x.disbursed_on")
     return f"""
         SELECT l.id, l.disbursed_on AS d, {_LOAN_DIM_COLUMNS}, d.ent,
                1 AS c1, l.disbursed_amount AS a1,
                CASE WHEN ROW_NUMBER() OVER (PARTITION BY l.enterprise_id ORDER BY l.disbursed_on, l.id) = 1
                     THEN 1 ELSE 0 END AS c2,
-               1 AS c3
-        FROM loans_loan l JOIN {LOAN_DIMS_TABLE} d ON d.loan_id = l.id
-        WHERE l.disbursed_on IS NOT NULL
+               {flags}
+        FROM (
+            SELECT x.*, {sql.year("x.disbursed_on")} AS fy, {month} AS fm, ({month} + 2) / 3 AS fq
+            FROM loans_loan x WHERE x.disbursed_on IS NOT NULL
+        ) l JOIN {LOAN_DIMS_TABLE} d ON d.loan_id = l.id
     """
 
 
