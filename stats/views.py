@@ -1,14 +1,19 @@
 """The joint-meeting office's dashboards: the overview, the definitions, drill-down, exports, refresh."""
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,6 +29,8 @@ from stats.indicators import BY_SLUG
 from stats.models import Export, Snapshot, SnapshotStatus
 from stats.permissions import Scope, stats_scope
 from stats.tasks import export_cases, refresh_statistics
+
+FIGURES_CACHE_SECONDS = 6 * 60 * 60  # a snapshot is replaced hourly; its pages need not outlive it long
 
 
 def _scope(request) -> Scope:
@@ -54,11 +61,33 @@ def _chips(filters: Filters) -> list[dict]:
     ]
 
 
+def _figures_html(request, scope: Scope, snapshot: Snapshot, period, filters: Filters) -> str:
+    """The figures part of the page, rendered once per snapshot, cut, scope and language: a snapshot never
+    changes, so the page it gives never does either (a new snapshot has a new key)."""
+    query = {"period": str(period), **filters.query()}
+    what = f"{get_language()}|{urlencode(sorted(query.items()))}|{scope!r}"
+    key = f"stats:page:{snapshot.pk}:{hashlib.sha256(what.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        figures = overview_for(SnapshotSource(snapshot), scope, period, filters)
+        context = {
+            "cards": presenters.cards(figures),
+            "sections": presenters.sections(figures, scope),
+            "chart": presenters.chart_data(figures),
+            "chips": _chips(figures.filters),
+            "query": urlencode(query),
+        }
+        html = render_to_string("stats/_figures.html", context, request=request)
+        cache.set(key, html, FIGURES_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by our template, escaped there)
+
+
 @login_required
 @require_GET
 def overview(request):
     scope = _scope(request)
-    form, snapshot, figures = _overview(request, scope)
+    form = FilterForm(request.GET or None, scope=scope)
+    snapshot = rollup.current()
     context = {
         "form": form,
         "snapshot": snapshot,
@@ -66,17 +95,10 @@ def overview(request):
         "may_refresh": not scope.forced,
         "scope": scope,
     }
-    if figures is not None:
-        query = {"period": str(figures.period), **figures.filters.query()}
-        context.update(
-            figures=figures,
-            cards=presenters.cards(figures),
-            sections=presenters.sections(figures, scope),
-            chart=presenters.chart_data(figures),
-            chips=_chips(figures.filters),
-            query=urlencode(query),
-            drill_query=query,
-        )
+    if form.is_valid() and snapshot is not None:
+        period, filters = form.cleaned_data["period_value"], form.cleaned_data["filters"]
+        context["figures_html"] = _figures_html(request, scope, snapshot, period, filters)
+        context["query"] = urlencode({"period": str(period), **filters.query()})
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "stats/overview.html", context, status=status)
 

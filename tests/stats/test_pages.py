@@ -215,3 +215,23 @@ def test_definitions_page(client, db):
     for slug in ("loans_disbursed", "balance", "registrations_on_time", "whitelist_conversion", "npl_ratio"):
         assert f'id="{slug}"' in html
     assert "Which date decides the period" in html
+
+
+def test_the_figures_are_rendered_once_per_snapshot(
+    client, world, joint_office_viewer, enterprise, bank_a, bank_a_officer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert "1,800,000.00" in _figure(_page(client, joint_office_viewer).content.decode(), "amount_disbursed")
+    with CaptureQueriesContext(connection) as queries:
+        again = _page(client, joint_office_viewer)
+    assert "1,800,000.00" in _figure(again.content.decode(), "amount_disbursed")
+    assert not [q for q in queries.captured_queries if "stats_cell" in q["sql"]]
+    # A new snapshot is a new page.
+    disbursed_loan(
+        bank=bank_a, enterprise=enterprise, amount="200000.00", on=date(2026, 6, 1), actor=bank_a_officer
+    )
+    assert "1,800,000.00" in _figure(_page(client, joint_office_viewer).content.decode(), "amount_disbursed")
+    rollup.refresh(trigger="test")
+    assert "2,000,000.00" in _figure(_page(client, joint_office_viewer).content.decode(), "amount_disbursed")
