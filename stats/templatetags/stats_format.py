@@ -60,3 +60,31 @@ def stats_table(section) -> str:
         head,
         _joined(rows),
     )
+
+
+def _options(choices, selected: str) -> str:
+    parts = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):  # a group: the period's year with its quarters and months
+            parts.append(format_html('<optgroup label="{}">{}</optgroup>', value, _options(label, selected)))
+        else:
+            mark = " selected" if str(value) == selected else ""
+            parts.append(format_html('<option value="{}"{}>{}</option>', value, mark, label))
+    return _joined(parts)
+
+
+@register.simple_tag
+def select_field(bound_field) -> str:
+    """A choice field's label and select, written in Python: the period, park and bank lists hold hundreds
+    of options, and Django's widget templates render one template per option."""
+    value = bound_field.value()
+    errors = _joined(format_html('<small class="error">{}</small>', error) for error in bound_field.errors)
+    return format_html(
+        '<label for="{}">{}</label> <select name="{}" id="{}">{}</select>{}',
+        bound_field.id_for_label,
+        bound_field.label,
+        bound_field.html_name,
+        bound_field.id_for_label,
+        _options(bound_field.field.choices, "" if value in (None, "") else str(value)),
+        errors,
+    )
