@@ -12,10 +12,14 @@
   function draw(id, datasets) {
     var canvas = document.getElementById(id);
     if (!canvas) { return; }
+    // A second axis (on the right) only where a series needs one: counts beside amounts.
+    var scales = { y: { beginAtZero: true } };
+    if (datasets.some(function (d) { return d.yAxisID === "y2"; })) {
+      scales.y2 = { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } };
+    }
     new Chart(canvas, {
       data: { labels: data.labels, datasets: datasets },
-      options: { responsive: true, animation: false, interaction: { mode: "index", intersect: false },
-                 scales: { y: { beginAtZero: true }, y2: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false } } } }
+      options: { responsive: true, animation: false, interaction: { mode: "index", intersect: false }, scales: scales }
     });
   }
   var loans = [];
