@@ -21,7 +21,10 @@ def case_ids(
     indicator: Indicator, period: Period, filters: Filters, *, after: int | None = None, limit=PAGE_SIZE
 ):
     subject = SUBJECTS[indicator.subject]
-    where, params = _where(filters, (period.year, period.first_month), (period.year, period.last_month))
+    if indicator.now:  # as of the refresh: the period does not apply
+        where, params = _where(filters, None, None)
+    else:
+        where, params = _where(filters, (period.year, period.first_month), (period.year, period.last_month))
     clause = f"{indicator.drill} > 0" + (" AND id < %s" if after else "")
     params += [after] if after else []
     where = f"{where} AND {clause}" if where else f" WHERE {clause}"
@@ -60,7 +63,7 @@ def describe(subject_name: str, ids: list[int]) -> list[Case]:
     from subsidies.models import Application
     from whitelist.models import BatchEntry
 
-    if subject_name == "loans":
+    if subject_name in ("loans", "npl"):
         objects = Loan.objects.select_related("enterprise", "bank").in_bulk(ids)
         rows = {
             pk: Case(

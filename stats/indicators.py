@@ -312,6 +312,7 @@ INDICATORS: tuple[Indicator, ...] = (
         date=_("The date the recovery was received."),
         statuses=_("Every recovery reported."),
         source=_("Recoveries and clawbacks on risk compensation claims."),
+        drill="a3",  # the claims with a recovery in the period
     ),
     Indicator(
         "npl_ratio",
@@ -328,6 +329,7 @@ INDICATORS: tuple[Indicator, ...] = (
         date=_("As of the refresh; the period does not apply."),
         statuses=_("Loans disbursed, repaying, overdue or non-performing."),
         source=_("Loan facts (classification) and the banks' reported overall NPL ratios."),
+        drill="c2",  # the non-performing loans
         now=True,
     ),
 )

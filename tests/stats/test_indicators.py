@@ -661,3 +661,19 @@ def test_a_pledge_to_a_guarantor_sits_in_the_bank_league_as_no_bank(world):
     names = [row[0] for row in peers["rows"]]
     assert "Your bank" in names and "No bank (pledged to a guarantor)" in names
     assert world.bank_b.name not in names
+
+
+def test_drill_down_lists_the_cases_behind_a_figure(world):
+    """Loans disbursed in Q1 2026 (L6 15 March, L2 31 March, L3 20 January; not L4 of 1 April), the bank-B
+    ones only when cut by bank B, and the non-performing loans now whatever the period."""
+    from stats.cases import case_ids, describe
+    from stats.indicators import BY_SLUG
+
+    loans = BY_SLUG["loans_disbursed"]
+    q1 = case_ids(loans, Period.parse("2026-Q1"), Filters())
+    assert q1 == sorted([world.l2.pk, world.l3.pk, world.l6.pk], reverse=True)
+    assert case_ids(loans, Period.parse("2026-Q1"), Filters(bank=world.bank_b.pk)) == [world.l2.pk]
+    assert case_ids(loans, Period.parse("2026-Q1"), Filters(), after=q1[0], limit=1) == q1[1:2]
+    npl = case_ids(BY_SLUG["npl_ratio"], Period.parse("2025"), Filters())
+    assert npl == [world.l3.pk]
+    assert [case.reference for case in describe("npl", npl)] == [world.l3.reference]
