@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 
 from stats.dims import Filters, Period
 from stats.indicators import Indicator
-from stats.rollup import _where, _wrapped_stage
+from stats.rollup import where_clause, wrapped_stage
 from stats.subjects import LOAN_DIMS_TABLE, SUBJECTS, loan_dims_sql
 
 PAGE_SIZE = 50
@@ -22,14 +22,16 @@ def case_ids(
 ):
     subject = SUBJECTS[indicator.subject]
     if indicator.now:  # as of the refresh: the period does not apply
-        where, params = _where(filters, None, None)
+        where, params = where_clause(filters, None, None)
     else:
-        where, params = _where(filters, (period.year, period.first_month), (period.year, period.last_month))
+        where, params = where_clause(
+            filters, (period.year, period.first_month), (period.year, period.last_month)
+        )
     clause = f"{indicator.drill} > 0" + (" AND id < %s" if after else "")
     params += [after] if after else []
     where = f"{where} AND {clause}" if where else f" WHERE {clause}"
     cte = f"WITH {LOAN_DIMS_TABLE} AS ({loan_dims_sql()}) " if subject.uses_loan_dims else ""
-    sql = f"{cte}SELECT DISTINCT id FROM ({_wrapped_stage(subject)}) w{where} ORDER BY id DESC"
+    sql = f"{cte}SELECT DISTINCT id FROM ({wrapped_stage(subject)}) w{where} ORDER BY id DESC"
     if limit:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:

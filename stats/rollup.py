@@ -6,7 +6,6 @@ On PostgreSQL one statement per subject computes every grouping set in one pass 
 
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -18,6 +17,7 @@ from stats.subjects import (
     FIRST_PERIODS,
     FIRST_VARIANTS,
     LOAN_DIMS_TABLE,
+    SQL,
     SUBJECTS,
     Subject,
     first_flag,
@@ -44,40 +44,26 @@ class GroupingSet:
         return [*_PERIOD_COLUMNS[self.kind], *dims, *([self.breakdown] if self.breakdown else [])]
 
 
-def grouping_sets(subject: Subject, kinds: Iterable[str] | None = None, grains=None) -> list[GroupingSet]:
-    """Every set a subject's rollup holds (optionally only some period kinds and grains)."""
-    kinds = subject.kinds if kinds is None else [k for k in kinds if k in subject.kinds]
-    grains = [
-        g
-        for g in (GRAINS if grains is None else grains)
-        if all(dim in subject.dims for dim in Dim if g & dim)
-    ]
+def grouping_sets(subject: Subject) -> list[GroupingSet]:
+    """Every set a subject's rollup holds: each period kind by each grain it can be cut by, and the
+    breakdowns kept for some grains."""
+    grains = [g for g in GRAINS if all(dim in subject.dims for dim in Dim if g & dim)]
     sets = []
-    for kind in kinds:
+    for kind in subject.kinds:
         for grain in grains:
             sets.append(GroupingSet(kind, grain))
-            sets += [
-                GroupingSet(kind, grain, brk) for brk, keep in subject.breakdowns.items() if grain in keep
-            ]
+            sets += [GroupingSet(kind, grain, b) for b, keep in subject.breakdowns.items() if grain in keep]
     return sets
 
 
-def _wrapped_stage(subject: Subject) -> str:
+def wrapped_stage(subject: Subject) -> str:
+    """The subject's stage with each row's year, month and quarter (0 for an "as of now" subject)."""
     stage = subject.stage(connection.vendor)
     if "N" in subject.kinds:
         return f"SELECT s.*, 0 AS y, 0 AS m, 0 AS q FROM ({stage}) s"
-    sql = _period_sql()
-    return (
-        f"SELECT s.*, {sql['y']} AS y, {sql['m']} AS m, ({sql['m']} + 2) / 3 AS q FROM ({stage}) s "
-        "WHERE s.d IS NOT NULL"
-    )
-
-
-def _period_sql() -> dict[str, str]:
-    from stats.subjects import SQL
-
     sql = SQL(connection.vendor)
-    return {"y": sql.year("s.d"), "m": sql.month("s.d")}
+    year, month = sql.year("s.d"), sql.month("s.d")
+    return f"SELECT s.*, {year} AS y, {month} AS m, ({month} + 2) / 3 AS q FROM ({stage}) s WHERE s.d IS NOT NULL"
 
 
 def _aggregates(subject: Subject) -> list[str]:
@@ -180,7 +166,7 @@ def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
     return f"SELECT {columns} FROM stage GROUP BY GROUPING SETS ({groups})"
 
 
-def _where(filters: Filters | None, since: tuple[int, int] | None, until: tuple[int, int] | None):
+def where_clause(filters: Filters | None, since: tuple[int, int] | None, until: tuple[int, int] | None):
     clauses, params = [], []
     for dim, value in filters.items() if filters else []:
         clauses.append(f"{COLUMNS[dim][0]} = %s")
@@ -204,8 +190,8 @@ def aggregate_sql(
     live: bool = False,
 ) -> tuple[str, str, list]:
     """The CTEs and the SELECT producing ``OUTPUT`` rows for ``sets`` (live: with the loan dimensions inline)."""
-    where, params = _where(filters, since, until)
-    stage = f"stage AS (SELECT * FROM ({_wrapped_stage(subject)}) w{where})"
+    where, params = where_clause(filters, since, until)
+    stage = f"stage AS (SELECT * FROM ({wrapped_stage(subject)}) w{where})"
     ctes = [stage]
     if live and subject.uses_loan_dims:
         ctes.insert(0, f"{LOAN_DIMS_TABLE} AS ({loan_dims_sql()})")
@@ -242,16 +228,13 @@ def _build_loan_dims(cursor) -> int:
 
 
 def _insert(cursor, snapshot: Snapshot, subject: Subject) -> None:
-    # Computed into a temporary table first: PostgreSQL plans "CREATE TABLE AS" in parallel but never an
-    # INSERT ... SELECT, which made the refresh three times slower.
     ctes, body, params = aggregate_sql(subject, grouping_sets(subject))
-    cursor.execute("DROP TABLE IF EXISTS stats_out")
-    cursor.execute(f"CREATE TEMPORARY TABLE stats_out AS {ctes} {body}", params)
     columns = ", ".join(["snapshot_id", "subject", *OUTPUT])
     cursor.execute(
-        f"INSERT INTO {Cell._meta.db_table} ({columns}) SELECT {snapshot.pk}, '{subject.name}', q.* FROM stats_out q"
+        f"{ctes} INSERT INTO {Cell._meta.db_table} ({columns}) "
+        f"SELECT {snapshot.pk}, '{subject.name}', q.* FROM ({body}) q",
+        params,
     )
-    cursor.execute("DROP TABLE stats_out")
 
 
 def refresh(*, trigger: str, user=None) -> Snapshot:
