@@ -18,7 +18,7 @@ from django.utils import timezone
 from stats.dims import COLUMNS, Dim, Filters, Period, grain_allowed
 from stats.indicators import BY_SLUG, INDICATORS, Indicator
 from stats.models import Cell, Snapshot
-from stats.rollup import GroupingSet, live_rows
+from stats.rollup import BREAKDOWN_PREFIX, OUTPUT, GroupingSet, live_rows
 from stats.subjects import SUBJECTS
 
 HUNDRED = Decimal(100)
@@ -145,7 +145,7 @@ class SnapshotSource:
             alternatives.append("(" + " AND ".join(clause) + ")")
         fixed = "".join(f" AND {column} = %s" for column, _value in _filter_columns(plan.filters))
         measures = SUBJECTS[subject].measures
-        columns = [*_ROW_FIELDS[:10], *measures]
+        columns = [*OUTPUT[:10], *measures]
         sql = (
             f"SELECT {', '.join(columns)} FROM {Cell._meta.db_table} "  # noqa: S608 (names from the models)
             f"WHERE snapshot_id = %s AND subject = %s{fixed} AND ({' OR '.join(alternatives)})"
@@ -159,7 +159,7 @@ class SnapshotSource:
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
             found = cursor.fetchall()
-        absent = dict.fromkeys((m for m in _ROW_FIELDS[10:] if m not in measures), 0)
+        absent = dict.fromkeys((m for m in OUTPUT[10:] if m not in measures), 0)
         return [{**dict(zip(columns, row, strict=True)), **absent} for row in found]
 
 
@@ -182,37 +182,11 @@ class LiveSource:
         )
 
 
-_ROW_FIELDS = (
-    "kind",
-    "year",
-    "part",
-    "grain",
-    "district",
-    "park_id",
-    "bank_id",
-    "ip_kind",
-    "industry",
-    "breakdown",
-    "c1",
-    "c2",
-    "c3",
-    "c4",
-    "c5",
-    "a1",
-    "a2",
-    "a3",
-    "a4",
-)
-_PREFIXES = {"brk_channel": "channel:", "brk_office": "office:", "brk_commissioner": "commissioner:"}
-
-
 def _prefix(breakdown_column: str) -> str:
-    return _PREFIXES[breakdown_column]
+    return BREAKDOWN_PREFIX[breakdown_column] + ":"
 
 
 def _filter_columns(filters: Filters):
-    from stats.dims import COLUMNS
-
     return [(COLUMNS[dim][0], value) for dim, value in filters.items()]
 
 

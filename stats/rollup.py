@@ -30,7 +30,7 @@ DIM_COLUMNS = [COLUMNS[dim][0] for dim in Dim]  # district, park_id, bank_id, ip
 MEASURES = ["c1", "c2", "c3", "c4", "c5", "a1", "a2", "a3", "a4"]
 OUTPUT = ["kind", "year", "part", "grain", *DIM_COLUMNS, "breakdown", *MEASURES]
 _PERIOD_COLUMNS = {"M": ("y", "m"), "Q": ("y", "q"), "Y": ("y",), "N": ()}
-_BREAKDOWN_PREFIX = {"brk_channel": "channel", "brk_office": "office", "brk_commissioner": "commissioner"}
+BREAKDOWN_PREFIX = {"brk_channel": "channel", "brk_office": "office", "brk_commissioner": "commissioner"}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
     dims = [
         col if gset.grain & dim else repr(COLUMNS[dim][1]) for dim, col in zip(Dim, DIM_COLUMNS, strict=True)
     ]
-    breakdown = f"'{_BREAKDOWN_PREFIX[gset.breakdown]}:' || {gset.breakdown}" if gset.breakdown else "''"
+    breakdown = f"'{BREAKDOWN_PREFIX[gset.breakdown]}:' || {gset.breakdown}" if gset.breakdown else "''"
     group = gset.columns()
     columns = _named(
         [f"'{gset.kind}'", year, part, str(gset.grain), *dims, breakdown, *_aggregates(subject)], subject
@@ -156,7 +156,7 @@ def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
     brks = sorted({s.breakdown for s in sets if s.breakdown})
     if brks:
         whens = " ".join(
-            f"WHEN GROUPING({b}) = 0 THEN '{_BREAKDOWN_PREFIX[b]}:' || CAST({b} AS TEXT)" for b in brks
+            f"WHEN GROUPING({b}) = 0 THEN '{BREAKDOWN_PREFIX[b]}:' || CAST({b} AS TEXT)" for b in brks
         )
         breakdown = f"CASE {whens} ELSE '' END"
     else:
