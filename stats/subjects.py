@@ -7,7 +7,7 @@ a whitelist entry delivered to a bank, a subsidy or compensation event) with:
 - ``d``: the Beijing date that decides the period (absent for "as of now" subjects);
 - the five dimensions (``district``, ``park_id``, ``bank_id``, ``ip_kind``, ``industry``), never NULL:
   '' or 0 means "none recorded";
-- breakdown columns (``brk_*``), the enterprise (``ent``) where a measure counts distinct enterprises;
+- breakdown columns (``brk_*``), and for loans the first-loan flags that count distinct borrowers;
 - measures ``c1``..``c5`` (counts, 0/1 per row) and ``a1``..``a4`` (yuan).
 
 The rollup (``stats.rollup``) groups the stage by period and grain; the live computation groups the same
@@ -40,7 +40,7 @@ class Subject:
     kinds: tuple[str, ...]  # period kinds held: ("M", "Q", "Y") or ("N",)
     counts: tuple[str, ...]  # c-columns summed
     amounts: tuple[str, ...]  # a-columns summed
-    distinct: tuple[str, ...] = ()  # c-columns counting distinct ``ent`` where the column is 1
+    distinct: tuple[str, ...] = ()  # c-columns counting distinct borrowers, from the first-loan flags
     dims: frozenset = ALL_DIMS
     # breakdown column -> the grains (filters) it is kept for
     breakdowns: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -88,7 +88,7 @@ class SQL:
 def loan_dims_sql() -> str:
     """Every loan's dimensions (and borrower), computed once per refresh into a temporary table."""
     return """
-        SELECT l.id AS loan_id, l.enterprise_id AS ent, o.district AS district,
+        SELECT l.id AS loan_id, o.district AS district,
                COALESCE(p.park_id, 0) AS park_id, COALESCE(b.parent_id, b.id) AS bank_id,
                COALESCE(p.industry, '') AS industry,
                COALESCE((SELECT r.ip_kind FROM loans_loan_registrations lr
@@ -136,7 +136,7 @@ def _loans(sql: SQL) -> str:
     )
     month = sql.month("x.disbursed_on")
     return f"""
-        SELECT l.id, l.disbursed_on AS d, {_LOAN_DIM_COLUMNS}, d.ent,
+        SELECT l.id, l.disbursed_on AS d, {_LOAN_DIM_COLUMNS},
                1 AS c1, l.disbursed_amount AS a1,
                CASE WHEN ROW_NUMBER() OVER (PARTITION BY l.enterprise_id ORDER BY l.disbursed_on, l.id) = 1
                     THEN 1 ELSE 0 END AS c2,
