@@ -6,8 +6,10 @@ set; the ids are walked newest first by keyset (``id < after``), never counted o
 
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from stats.dims import Filters, Period
 from stats.indicators import Indicator
@@ -57,84 +59,83 @@ def _url(name: str, *args) -> str | None:
         return None
 
 
+def _local_day(moment):
+    return timezone.localtime(moment).date() if moment else None
+
+
+def _loan(o) -> Case:
+    return Case(
+        o.reference,
+        o.enterprise.name,
+        o.bank.name,
+        o.disbursed_amount,
+        o.disbursed_on,
+        o.get_status_display(),
+        _url("loans:loan_detail", o.pk),
+    )
+
+
+def _registration(o) -> Case:
+    return Case(
+        o.reference,
+        o.pledgor.name,
+        o.pledgee.name,
+        o.debt_amount,
+        o.completed_on,
+        o.get_status_display(),
+        _url("pledges:registration_detail", o.pk),
+    )
+
+
+def _whitelist_entry(o) -> Case:
+    return Case(
+        f"#{o.batch.number}",
+        o.enterprise.name,
+        "",
+        None,
+        _local_day(o.batch.published_at),
+        o.get_decision_display(),
+        None,
+    )
+
+
+def _application(o) -> Case:
+    return Case(
+        o.reference,
+        o.enterprise.name,
+        "",
+        o.approved_amount or o.calculated,
+        _local_day(o.submitted_at),
+        o.get_status_display(),
+        _url("subsidies:application-detail", o.pk),
+    )
+
+
+def _claim(o) -> Case:
+    return Case(
+        o.reference,
+        o.loan.enterprise.name,
+        o.bank.name,
+        o.approved_total or o.total,
+        _local_day(o.submitted_at),
+        o.get_status_display(),
+        _url("riskcomp:claim-detail", o.pk),
+    )
+
+
+# subject -> (model, relations to fetch with it, its row); the stage's ids are of that model.
+_DESCRIBED = {
+    "loans": ("loans.Loan", ("enterprise", "bank"), _loan),
+    "npl": ("loans.Loan", ("enterprise", "bank"), _loan),
+    "registrations": ("pledges.PledgeRegistration", ("pledgor", "pledgee"), _registration),
+    "whitelist": ("whitelist.BatchEntry", ("enterprise", "batch"), _whitelist_entry),
+    "subsidies": ("subsidies.Application", ("enterprise",), _application),
+    "riskcomp": ("riskcomp.Claim", ("loan__enterprise", "bank"), _claim),
+}
+
+
 def describe(subject_name: str, ids: list[int]) -> list[Case]:
     """The cases' rows for the page and the export, in the order of ``ids``."""
-    from loans.models import Loan
-    from pledges.models import PledgeRegistration
-    from riskcomp.models import Claim
-    from subsidies.models import Application
-    from whitelist.models import BatchEntry
-
-    if subject_name in ("loans", "npl"):
-        objects = Loan.objects.select_related("enterprise", "bank").in_bulk(ids)
-        rows = {
-            pk: Case(
-                o.reference,
-                o.enterprise.name,
-                o.bank.name,
-                o.disbursed_amount,
-                o.disbursed_on,
-                o.get_status_display(),
-                _url("loans:loan_detail", o.pk),
-            )
-            for pk, o in objects.items()
-        }
-    elif subject_name == "registrations":
-        objects = PledgeRegistration.objects.select_related("pledgor", "pledgee").in_bulk(ids)
-        rows = {
-            pk: Case(
-                o.reference,
-                o.pledgor.name,
-                o.pledgee.name,
-                o.debt_amount,
-                o.completed_on,
-                o.get_status_display(),
-                _url("pledges:registration_detail", o.pk),
-            )
-            for pk, o in objects.items()
-        }
-    elif subject_name == "whitelist":
-        objects = BatchEntry.objects.select_related("enterprise", "batch").in_bulk(ids)
-        rows = {
-            pk: Case(
-                f"#{o.batch.number}",
-                o.enterprise.name,
-                "",
-                None,
-                o.batch.published_at.date() if o.batch.published_at else None,
-                o.get_decision_display(),
-                None,
-            )
-            for pk, o in objects.items()
-        }
-    elif subject_name == "subsidies":
-        objects = Application.objects.select_related("enterprise").in_bulk(ids)
-        rows = {
-            pk: Case(
-                o.reference,
-                o.enterprise.name,
-                "",
-                o.approved_amount or o.calculated,
-                o.submitted_at.date() if o.submitted_at else None,
-                o.get_status_display(),
-                _url("subsidies:application-detail", o.pk),
-            )
-            for pk, o in objects.items()
-        }
-    elif subject_name == "riskcomp":
-        objects = Claim.objects.select_related("loan__enterprise", "bank").in_bulk(ids)
-        rows = {
-            pk: Case(
-                o.reference,
-                o.loan.enterprise.name,
-                o.bank.name,
-                o.approved_total or o.total,
-                o.submitted_at.date() if o.submitted_at else None,
-                o.get_status_display(),
-                _url("riskcomp:claim-detail", o.pk),
-            )
-            for pk, o in objects.items()
-        }
-    else:
-        raise ValueError(subject_name)
-    return [rows[pk] for pk in ids if pk in rows]
+    model_name, related, row = _DESCRIBED[subject_name]
+    objects = apps.get_model(model_name).objects.select_related(*related).in_bulk(ids)
+    return [row(objects[pk]) for pk in ids if pk in objects]
