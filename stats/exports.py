@@ -14,6 +14,7 @@ from stats.dims import Filters, Period
 from stats.figures import Overview
 from stats.indicators import BY_SLUG, PERCENT
 from stats.models import Export, ExportStatus
+from stats.presenters import DIM_NAMES, dim_label
 
 PERCENT_FORMAT = "0.00"
 BATCH = 2000  # cases per query while writing an export
@@ -36,7 +37,7 @@ def overview_workbook(overview: Overview, sections: list[dict]) -> bytes:
         "rows": [
             [_("Period"), str(overview.period)],
             [_("Figures as of"), as_of],
-            *[[_("Filter"), f"{name}={value}"] for name, value in overview.filters.query().items()],
+            *[[str(DIM_NAMES[dim]), dim_label(dim, value)] for dim, value in overview.filters.items()],
         ],
     }
     return sections_workbook([cover, *sections], number_format=_number_format)

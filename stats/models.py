@@ -113,6 +113,7 @@ class Export(models.Model):
     indicator = models.CharField(_("indicator"), max_length=40)
     period = models.CharField(_("period"), max_length=8)
     filters = models.JSONField(_("filters"), default=dict)
+    language = models.CharField(_("language"), max_length=16, blank=True)  # the file speaks the requester's
     status = models.CharField(
         _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )

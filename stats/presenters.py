@@ -9,6 +9,7 @@ so no other bank's name can reach the page or the export.
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.accounts.models import District, Industry, Organisation, Park, User
 from portal.policy.models import IpKind
@@ -32,6 +33,15 @@ CHANNEL_LABELS = {"online": lambda: _("Online"), "window": lambda: _("Window (pa
 def _names(model, ids, attribute="name") -> dict:
     ids = {i for i in ids if i}
     return {obj.pk: getattr(obj, attribute) or str(obj) for obj in model.objects.filter(pk__in=ids)}
+
+
+DIM_NAMES = {
+    Dim.DISTRICT: gettext_lazy("District"),
+    Dim.PARK: gettext_lazy("Park"),
+    Dim.BANK: gettext_lazy("Bank"),
+    Dim.IP_KIND: gettext_lazy("IP kind"),
+    Dim.INDUSTRY: gettext_lazy("Industry"),
+}
 
 
 def dim_label(dim: Dim, value) -> str:

@@ -4,6 +4,8 @@ send the monthly report. Each is safe to run twice."""
 import logging
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import translation
 
 from stats.models import Export, ExportStatus
 
@@ -38,7 +40,8 @@ def export_cases(export_id: int) -> None:
         return
     export = Export.objects.get(pk=export_id)
     try:
-        write_cases(export)
+        with translation.override(export.language or settings.LANGUAGE_CODE):
+            write_cases(export)
     except Exception as exc:
         Export.objects.filter(pk=export_id).update(
             status=ExportStatus.FAILED, error=repr(exc)[:2000], finished_at=timezone.now()

@@ -171,7 +171,11 @@ def cases_export(request):
     scope = _scope(request)
     indicator, period, filters = _drill(request, scope, request.POST)
     export = Export.objects.create(
-        requested_by=request.user, indicator=indicator.slug, period=str(period), filters=filters.query()
+        requested_by=request.user,
+        indicator=indicator.slug,
+        period=str(period),
+        filters=filters.query(),
+        language=get_language(),
     )
     audit_record(
         action=AuditAction.DATA_EXPORT,

@@ -153,7 +153,9 @@ def test_drill_down_and_background_export(
     assert page.content.decode().count('data-testid="case-row"') == 3
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("stats:cases-export"), {"period": "2026", "indicator": "loans_disbursed"}
+            reverse("stats:cases-export"),
+            {"period": "2026", "indicator": "loans_disbursed"},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     export = Export.objects.get()
     assert response["Location"] == reverse("stats:export", args=[export.pk])
@@ -163,6 +165,7 @@ def test_drill_down_and_background_export(
     download = client.get(reverse("stats:export-download", args=[export.pk]))
     rows = list(openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.values)
     assert len(rows) == 1 + 3
+    assert rows[0][0] == "Reference"  # in the requester's language, though a worker wrote it
     client.force_login(bank_b_officer)
     assert client.get(reverse("stats:export-download", args=[export.pk])).status_code == 404
 
