@@ -56,10 +56,12 @@ def url(name, *args):
 
 
 def docx_bytes() -> bytes:
+    """The same bytes on every call: ``writestr`` with a bare name stamps the current time, so two calls
+    either side of a (two-second) tick differed and the download test failed now and then."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<document/>")
+        for name, text in (("[Content_Types].xml", "<Types/>"), ("word/document.xml", "<document/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
