@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "whitelist",
     "subsidies",
     "riskcomp",
+    "matchmaking",
+    "ratings",
+    "disposal",
+    "training",
     "stats",
 ]
 
@@ -312,6 +316,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.tasks.publicity_close_task",
         "schedule": crontab(minute=5, hour=0),
     },
+    # Financing demand pool: unworked claims released, needs past their expiry closed (issue 9).
+    "matchmaking-demand-sweep": {"task": "matchmaking.tasks.demand_sweep", "schedule": crontab(minute=20)},
+    # Satisfaction ratings: invitations for closed cases, one reminder, overdue callback/rectification tasks.
+    "ratings-sweep": {"task": "ratings.tasks.ratings_sweep", "schedule": crontab(minute=25)},
+    # Auction rounds whose bidding time is over are decided (the highest bid at or above the reserve wins).
+    "disposal-rounds-close": {"task": "disposal.tasks.close_due_rounds", "schedule": 60.0},
     # Statistics: the rollups the dashboards read, recomputed hourly (and after big imports); last month's
     # report to the joint-meeting office on the 1st at 08:00.
     "stats-refresh": {"task": "stats.tasks.refresh_statistics", "schedule": crontab(minute=40)},

@@ -158,6 +158,44 @@ class PolicyParameterSet(models.Model):
         _("A bank officer's approval of a larger amount waits for a second person at the bank."),
     )
 
+    # Financing demand pool (issue 9, domain.md §2.8).
+    demand_expiry_days = models.PositiveSmallIntegerField(
+        _("financing needs expire after (days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("An open financing need nobody has served closes as expired after this many days."),
+    )
+    demand_claim_working_days = models.PositiveSmallIntegerField(
+        _("exclusive contact period of a claimed need (working days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("A bank that claims a need has it to itself this long; unworked, the claim is released."),
+    )
+
+    # Satisfaction ratings (issue 9, domain.md §2.9).
+    rating_reminder_days = models.PositiveSmallIntegerField(
+        _("reminder to rate after (days)"),
+        validators=[MinValueValidator(1)],
+        help_text=_("An invitation to rate still unanswered after this many days is reminded once."),
+    )
+    rating_callback_working_days = models.PositiveSmallIntegerField(
+        _("callback after a bad rating within (working days)"),
+        validators=[MinValueValidator(1)],
+    )
+    rating_rectification_days = models.PositiveSmallIntegerField(
+        _("rectification after a bad rating within (days)"),
+        validators=[MinValueValidator(1)],
+    )
+
+    # Disposal of pledged IP (issue 9, domain.md §2.7).
+    auction_reserve_step = _fraction_field(
+        _("reserve price reduction after a failed auction round"),
+        _("0.2000 lowers the reserve by 20 % of the previous round's reserve."),
+    )
+    auction_max_reductions = models.PositiveSmallIntegerField(
+        _("most reserve reductions per auction"),
+        validators=[MaxValueValidator(10)],
+        help_text=_("After this many failed reduced rounds the auction ends unsold."),
+    )
+
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -179,6 +217,7 @@ class PolicyParameterSet(models.Model):
                     "fee_ratio",
                     "riskcomp_rate",
                     "riskcomp_min_ip_share",
+                    "auction_reserve_step",
                 )
             ),
             *(
@@ -274,6 +313,13 @@ PARAMETER_GROUPS: list[tuple[str, object, tuple[str, ...]]] = [
     ),
     ("whitelist", _("Whitelist"), ("whitelist_feedback_working_days",)),
     ("loans", _("Loans"), ("loan_second_approval_above",)),
+    ("matchmaking", _("Financing demand pool"), ("demand_expiry_days", "demand_claim_working_days")),
+    (
+        "ratings",
+        _("Satisfaction ratings"),
+        ("rating_reminder_days", "rating_callback_working_days", "rating_rectification_days"),
+    ),
+    ("disposal", _("Disposal of pledged IP"), ("auction_reserve_step", "auction_max_reductions")),
 ]
 PARAMETER_FIELDS: tuple[str, ...] = tuple(name for _key, _label, names in PARAMETER_GROUPS for name in names)
 # Fields a service may change on an existing set; the year is the set's identity and never changes.

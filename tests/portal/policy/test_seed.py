@@ -33,6 +33,13 @@ DEFAULTS = {
     "riskcomp_fund_annual_budget": None,
     "whitelist_feedback_working_days": 20,
     "loan_second_approval_above": Decimal("3000000.00"),
+    "demand_expiry_days": 180,
+    "demand_claim_working_days": 10,
+    "rating_reminder_days": 7,
+    "rating_callback_working_days": 1,
+    "rating_rectification_days": 15,
+    "auction_reserve_step": Decimal("0.2000"),
+    "auction_max_reductions": 2,
 }
 
 
