@@ -6,4 +6,5 @@ app_name = "policy"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("explainer/", views.explainer, name="explainer"),
 ]

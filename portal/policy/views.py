@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from portal.policy import formatting, selectors
+from portal.policy.explainer import explainer_sections
 from portal.policy.models import (
     PARAMETER_GROUPS,
     Channel,
@@ -17,6 +18,16 @@ from portal.policy.models import (
     ServiceTime,
     TargetKind,
 )
+
+
+@require_GET
+def explainer(request):
+    """The policy in plain words, public like the policy itself: what each section means and where to act."""
+    return render(request, "policy/explainer.html", explainer_sections())
+
+
+# Whole numbers counted in calendar days; the other day counts are working days.
+CALENDAR_DAY_FIELDS = frozenset({"demand_expiry_days", "rating_reminder_days", "rating_rectification_days"})
 
 
 @login_required
@@ -49,6 +60,10 @@ def _display(parameter_set: PolicyParameterSet, name: str) -> str:
         return formatting.fraction_pct(value) if field.decimal_places == 4 else formatting.money(value)
     if name == "riskcomp_claim_window_months":
         return ngettext("%(count)d month", "%(count)d months", value) % {"count": value}
+    if name in CALENDAR_DAY_FIELDS:
+        return ngettext("%(count)d day", "%(count)d days", value) % {"count": value}
+    if name == "auction_max_reductions":
+        return ngettext("%(count)d time", "%(count)d times", value) % {"count": value}
     return ngettext("%(count)d working day", "%(count)d working days", value) % {"count": value}
 
 

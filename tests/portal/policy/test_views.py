@@ -39,6 +39,8 @@ def test_signed_in_persona_sees_the_years_side_by_side_with_formatted_figures(cl
     assert "20 working days" in page
     assert "12 months" in page
     assert "10 calendar days" in page
+    # Issue 9's counts carry their own units: days, working days and times.
+    assert "180 days" in page and "15 days" in page and "2 times" in page and "1 working day" in page
     # Every value comes with its source, and the source addresses are links.
     assert "[V-1]" in page and "[A]" in page
     assert '<a href="https://www.keceyun.com/policy/newsdetail/165403.html"' in page
