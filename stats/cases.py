@@ -10,6 +10,7 @@ from django.apps import apps
 from django.db import connection
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from stats.dims import Filters, Period
 from stats.indicators import Indicator
@@ -123,7 +124,24 @@ def _claim(o) -> Case:
     )
 
 
-# subject -> (model, relations to fetch with it, its row); the stage's ids are of that model.
+def _rated_case(o) -> Case:
+    current = next((rating for rating in o.ratings.all() if rating.is_current), None)
+    status = o.get_subject_kind_display()
+    if current is not None:
+        status = _("%(kind)s · %(score)s points") % {"kind": status, "score": current.score}
+    return Case(
+        o.reference,
+        o.rater_org.name,
+        o.responsible_org.name,
+        None,
+        _local_day(current.submitted_at) if current else None,
+        status,
+        None,
+    )
+
+
+# subject -> (model, relations to fetch with it, its row[, relations to prefetch]); the stage's ids are of that
+# model.
 _DESCRIBED = {
     "loans": ("loans.Loan", ("enterprise", "bank"), _loan),
     "npl": ("loans.Loan", ("enterprise", "bank"), _loan),
@@ -131,11 +149,13 @@ _DESCRIBED = {
     "whitelist": ("whitelist.BatchEntry", ("enterprise", "batch"), _whitelist_entry),
     "subsidies": ("subsidies.Application", ("enterprise",), _application),
     "riskcomp": ("riskcomp.Claim", ("loan__enterprise", "bank"), _claim),
+    "satisfaction": ("ratings.Invitation", ("rater_org", "responsible_org"), _rated_case, ("ratings",)),
 }
 
 
 def describe(subject_name: str, ids: list[int]) -> list[Case]:
     """The cases' rows for the page and the export, in the order of ``ids``."""
-    model_name, related, row = _DESCRIBED[subject_name]
-    objects = apps.get_model(model_name).objects.select_related(*related).in_bulk(ids)
+    model_name, related, row, *prefetch = _DESCRIBED[subject_name]
+    queryset = apps.get_model(model_name).objects.select_related(*related)
+    objects = queryset.prefetch_related(*(prefetch[0] if prefetch else ())).in_bulk(ids)
     return [row(objects[pk]) for pk in ids if pk in objects]

@@ -37,6 +37,7 @@ WHITELIST = _("Whitelist")
 SUBSIDY = _("Interest and fee subsidies")
 COMPENSATION = _("Risk compensation")
 QUALITY = _("Loan quality")
+SATISFACTION = _("Satisfaction")
 
 _LOAN_DATE = _("The disbursement date (the loan's first disbursement), in Beijing time.")
 _LOAN_SOURCE = _("Loan facts reported by the banks (portal, API or file upload).")
@@ -331,6 +332,66 @@ INDICATORS: tuple[Indicator, ...] = (
         source=_("Loan facts (classification) and the banks' reported overall NPL ratios."),
         drill="c2",  # the non-performing loans
         now=True,
+    ),
+)
+
+_RATING_DATE = _(
+    "The date of the case's current rating: a case rated again after a rectification counts once, with its "
+    "new rating, on the new date."
+)
+_RATING_STATUSES = _(
+    "Closed registrations (registered or refused), loan applications (accepted or declined), subsidy "
+    "applications (paid or rejected) and compensation claims (paid or rejected) that were rated; cases "
+    "withdrawn by their applicant are not rated."
+)
+_RATING_SOURCE = _(
+    "Ratings (好差评) given on the portal. District, park and industry are the rater's (the enterprise's; "
+    "for compensation claims, the claimant bank's); bank is the bank that handled the case."
+)
+INDICATORS += (
+    Indicator(
+        "satisfaction_rate",
+        SATISFACTION,
+        _("Satisfaction rate"),
+        "satisfaction",
+        PERCENT,
+        ("ratio", "c2", "c1"),
+        counted=_(
+            "Of the cases rated in the period, the share rated 4 or 5 points (satisfied or very satisfied)."
+        ),
+        date=_RATING_DATE,
+        statuses=_RATING_STATUSES,
+        source=_RATING_SOURCE,
+        drill="c1",
+    ),
+    Indicator(
+        "ratings_received",
+        SATISFACTION,
+        _("Cases rated"),
+        "satisfaction",
+        COUNT,
+        ("sum", "c1"),
+        counted=_("Cases rated by the party served, one per case."),
+        date=_RATING_DATE,
+        statuses=_RATING_STATUSES,
+        source=_RATING_SOURCE,
+        drill="c1",
+    ),
+    Indicator(
+        "bad_ratings",
+        SATISFACTION,
+        _("Bad ratings"),
+        "satisfaction",
+        COUNT,
+        ("sum", "c3"),
+        counted=_(
+            "Cases whose current rating is 1 or 2 points; each opened a callback and a rectification for "
+            "the office or bank responsible."
+        ),
+        date=_RATING_DATE,
+        statuses=_RATING_STATUSES,
+        source=_RATING_SOURCE,
+        drill="c3",
     ),
 )
 

@@ -282,6 +282,28 @@ def _riskcomp(sql: SQL) -> str:
     """
 
 
+def _satisfaction(sql: SQL) -> str:
+    # One row per rated case, its current rating (a re-rating after a rectification replaces the first),
+    # dated by that rating. c1 ratings, c2 satisfied (4 or 5 points), c3 bad (1 or 2 points). The bank is
+    # the bank that served the case (loan applications) or that was served (compensation claims).
+    bank = (
+        "CASE WHEN ro.kind = 'bank' THEN COALESCE(ro.parent_id, ro.id) "
+        "WHEN o.kind = 'bank' THEN COALESCE(o.parent_id, o.id) ELSE 0 END"
+    )
+    return f"""
+        SELECT i.id, {sql.local_date("r.submitted_at")} AS d,
+               {_ENTERPRISE_DIM_COLUMNS.format(bank=bank, ip="''")},
+               1 AS c1,
+               CASE WHEN r.score >= 4 THEN 1 ELSE 0 END AS c2,
+               CASE WHEN r.score <= 2 THEN 1 ELSE 0 END AS c3
+        FROM ratings_rating r
+        JOIN ratings_invitation i ON i.id = r.invitation_id
+        JOIN accounts_organisation ro ON ro.id = i.responsible_org_id
+        {_ENTERPRISE_JOIN.format(ent="i.rater_org_id")}
+        WHERE r.is_current = {sql.true}
+    """
+
+
 _STAGES = {
     "loans": _loans,
     "balance": _balance,
@@ -290,6 +312,7 @@ _STAGES = {
     "whitelist": _whitelist,
     "subsidies": _subsidies,
     "riskcomp": _riskcomp,
+    "satisfaction": _satisfaction,
 }
 
 SUBJECTS: dict[str, Subject] = {
@@ -321,5 +344,6 @@ SUBJECTS: dict[str, Subject] = {
             dims=ALL_DIMS - {Dim.IP_KIND, Dim.BANK},
         ),
         Subject("riskcomp", ("M", "Q", "Y"), ("c1", "c2"), ("a1", "a2", "a3", "a4"), uses_loan_dims=True),
+        Subject("satisfaction", ("M", "Q", "Y"), ("c1", "c2", "c3"), (), dims=ALL_DIMS - {Dim.IP_KIND}),
     )
 }
