@@ -5,3 +5,24 @@ from django.utils.translation import gettext_lazy as _
 class DisposalConfig(AppConfig):
     name = "disposal"
     verbose_name = _("Disposal of pledged IP")
+
+    def home_links(self, user) -> list[dict]:
+        from django.urls import reverse
+
+        from disposal.permissions import can_bid, is_oversight, is_pledgee_user
+
+        links = []
+        if is_pledgee_user(user):
+            links.append((_("Disposal cases and opening one"), reverse("disposal:case-list")))
+        elif is_oversight(user):
+            links.append((_("All disposal cases"), reverse("disposal:case-list")))
+        links.append((_("Pledged IP on offer (public listing)"), reverse("disposal:listing-list")))
+        if can_bid(user):
+            links.append((_("My auction registrations and bids"), reverse("disposal:my-bids")))
+        return [{"title": _("Disposal of pledged IP"), "testid": "home-disposal", "links": links}]
+
+    def seed_demo(self) -> int:
+        """Called by ``manage.py seed_demo`` after the riskcomp demo (INSTALLED_APPS order)."""
+        from disposal.demo import seed_demo
+
+        return seed_demo()
