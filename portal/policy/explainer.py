@@ -67,7 +67,10 @@ SECTIONS: tuple[Section, ...] = (
             "For banks: answer each whitelisted enterprise in time. For enterprises: rate every service you "
             "receive; a bad rating is called back and put right."
         ),
-        ((gettext_lazy("Eligibility check"), "loans:eligibility_check"),),
+        (
+            (gettext_lazy("Eligibility check"), "loans:eligibility_check"),
+            (gettext_lazy("Rate the services you received"), "ratings:to-give"),
+        ),
         ("whitelist", "rating"),
     ),
     Section(
@@ -123,7 +126,10 @@ SECTIONS: tuple[Section, ...] = (
             "For enterprises: post your financing need and come to an event. For banks: claim needs and "
             "follow them up."
         ),
-        (),
+        (
+            (gettext_lazy("Events in the parks"), "matchmaking:event-calendar"),
+            (gettext_lazy("Post a financing need"), "matchmaking:demand-new"),
+        ),
         ("demand",),
     ),
     Section(
@@ -135,7 +141,7 @@ SECTIONS: tuple[Section, ...] = (
             "lender on default is void; the lender is repaid from the proceeds first."
         ),
         gettext_lazy("For lenders: dispose of the pledged IP here; the proceeds count as recoveries."),
-        (),
+        ((gettext_lazy("Pledged IP on offer"), "disposal:listing-list"),),
         ("auction",),
     ),
     Section(
@@ -146,6 +152,11 @@ SECTIONS: tuple[Section, ...] = (
             "run with universities; outstanding people and teams are commended publicly."
         ),
         gettext_lazy("For bank staff and IP professionals: enrol in a programme and earn a certificate."),
+        (
+            (gettext_lazy("Training programmes"), "training:programme-list"),
+            (gettext_lazy("Commended people and teams"), "training:commended"),
+            (gettext_lazy("Verify a certificate"), "training:certificate-verify"),
+        ),
     ),
     Section(
         10,

@@ -46,7 +46,16 @@ def test_without_a_set_in_force_the_page_says_so_and_shows_no_figures(client):
 
 def test_every_section_points_to_where_the_work_happens(client):
     page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    for name in ("loans:product_catalogue", "riskcomp:calculator", "subsidies:calculator", "stats:overview"):
+    for name in (
+        "loans:product_catalogue",
+        "riskcomp:calculator",
+        "subsidies:calculator",
+        "stats:overview",
+        "ratings:to-give",
+        "matchmaking:event-calendar",
+        "disposal:listing-list",
+        "training:programme-list",
+    ):
         assert f'href="{reverse(name)}"' in page
 
 
