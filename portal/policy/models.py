@@ -188,7 +188,7 @@ class PolicyParameterSet(models.Model):
     # Disposal of pledged IP (issue 9, domain.md §2.7).
     auction_reserve_step = _fraction_field(
         _("reserve price reduction after a failed auction round"),
-        _("0.2000 lowers the reserve by 20 % of the previous round's reserve."),
+        _("0.2000 lowers the reserve by a fifth of the previous round's reserve."),
     )
     auction_max_reductions = models.PositiveSmallIntegerField(
         _("most reserve reductions per auction"),

@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(
                 decimal_places=4,
                 default=DEFAULTS["auction_reserve_step"][0],
-                help_text="0.2000 lowers the reserve by 20 % of the previous round's reserve.",
+                help_text="0.2000 lowers the reserve by a fifth of the previous round's reserve.",
                 max_digits=5,
                 validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
                 verbose_name="reserve price reduction after a failed auction round",
