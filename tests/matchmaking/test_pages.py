@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _client(client, user):
+    """Signed in, reading the pages in English (the portal's default language is Chinese)."""
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 

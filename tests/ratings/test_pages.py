@@ -40,7 +40,9 @@ def test_the_enterprise_sees_its_case_to_rate_and_rates_it(client, invitation, e
 
 def test_a_bad_rating_without_a_comment_is_refused_and_the_answers_kept(client, invitation, enterprise_user):
     client.force_login(enterprise_user)
-    response = client.post(reverse("ratings:invitation-rate", args=[invitation.pk]), _rating_post(2))
+    response = client.post(
+        reverse("ratings:invitation-rate", args=[invitation.pk]), _rating_post(2), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert len(re.findall(r'value="2"[^>]*checked', html)) == 4  # every scale keeps its answer
@@ -52,7 +54,9 @@ def test_an_unanswered_scale_is_refused(client, invitation, enterprise_user):
     client.force_login(enterprise_user)
     data = _rating_post(4)
     del data["clarity"]
-    response = client.post(reverse("ratings:invitation-rate", args=[invitation.pk]), data)
+    response = client.post(
+        reverse("ratings:invitation-rate", args=[invitation.pk]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "Choose one of the five answers." in response.content.decode()
 

@@ -34,7 +34,9 @@ COURSE_POST = {
 
 
 def _login(client, user):
+    """Signed in, reading the pages in English (the portal's default language is Chinese)."""
     client.login(username=user.username, password=PASSWORD)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
