@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.accounts.models import Organisation, Role
 
@@ -176,7 +177,7 @@ class RoundStatus(models.TextChoices):
     OPEN = "open", _("Open for bids")
     SOLD = "sold", _("Sold")
     FAILED = "failed", _("Failed (流拍)")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("called off", "Cancelled")
 
 
 class AuctionRound(models.Model):

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from loans.models import Loan, Product, ProductStatus
 from matchmaking.models import ContactChannel, DeclineReason, DemandSource, DemandStatus, EventKind
@@ -91,7 +92,7 @@ class ContactForm(forms.Form):
     contacted_on = forms.DateField(
         label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices)
+    channel = forms.ChoiceField(label=pgettext_lazy("contact", "Channel"), choices=ContactChannel.choices)
     summary = forms.CharField(label=_("Summary"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     next_step = forms.CharField(label=_("Next step"), required=False, max_length=500)
 
@@ -185,7 +186,7 @@ def _datetime(label):
 
 
 class EventForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
+    kind = forms.ChoiceField(label=pgettext_lazy("type", "Kind"), choices=EventKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     agenda = forms.CharField(label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     place = forms.CharField(label=_("Place"), max_length=200)
@@ -235,7 +236,9 @@ class MatchForm(forms.Form):
 
 
 class EventFilterForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=_blank(EventKind.choices), required=False)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("type", "Kind"), choices=_blank(EventKind.choices), required=False
+    )
     park = forms.ModelChoiceField(
         label=_("Park"), queryset=Park.objects.filter(is_active=True), required=False
     )

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.accounts.models import Organisation, Role
 
@@ -232,7 +233,7 @@ class ContactChannel(models.TextChoices):
     PHONE = "phone", _("Phone")
     VISIT = "visit", _("Visit")
     MEETING = "meeting", _("Meeting")
-    ONLINE = "online", _("Online")
+    ONLINE = "online", pgettext_lazy("mode", "Online")
 
 
 class Contact(models.Model):
@@ -293,7 +294,7 @@ class EventStatus(models.TextChoices):
     PUBLISHED = "published", _("Open for registration")
     CLOSED = "closed", _("Registration closed")
     HELD = "held", _("Held")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("called off", "Cancelled")
 
 
 _E = EventStatus
@@ -330,7 +331,7 @@ class Event(models.Model):
     )
     status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices, default=_E.DRAFT)
     # Seats taken, moved only by conditional updates so concurrent registrations never overfill the event.
-    registered_count = models.PositiveIntegerField(_("registered"), default=0)
+    registered_count = models.PositiveIntegerField(pgettext_lazy("sign up", "registered"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -381,8 +382,8 @@ class EventLog(models.Model):
 
 
 class RegistrationStatus(models.TextChoices):
-    REGISTERED = "registered", _("Registered")
-    CANCELLED = "cancelled", _("Cancelled")
+    REGISTERED = "registered", pgettext_lazy("sign up", "Registered")
+    CANCELLED = "cancelled", pgettext_lazy("called off", "Cancelled")
 
 
 class Registration(models.Model):

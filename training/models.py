@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.accounts.models import Organisation, OrgKind, Role
 
@@ -58,7 +59,7 @@ EDITABLE_PROGRAMME_STATUSES = frozenset({_P.DRAFT, _P.PUBLISHED})
 
 class EnrolmentStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("training", "Completed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     FAILED = "failed", _("Not completed")
 
@@ -87,7 +88,7 @@ class Programme(models.Model):
         on_delete=models.PROTECT,
         related_name="training_programmes",
     )
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("programme", "description"), blank=True)
     year = models.PositiveSmallIntegerField(_("year"))
     capacity = models.PositiveIntegerField(_("places"))
     completion_hours_share = models.DecimalField(

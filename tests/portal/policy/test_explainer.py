@@ -62,3 +62,8 @@ def test_every_section_points_to_where_the_work_happens(client):
 def test_the_explainer_is_chinese_by_default(client):
     page = client.get(URL).content.decode()
     assert 'lang="zh-hans"' in page
+
+
+def test_the_window_title_names_the_page_then_the_portal(client):
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<title>The policy explained · Beijing IP Pledge Financing One-Stop Portal</title>" in page
