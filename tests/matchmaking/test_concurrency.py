@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from matchmaking.errors import MatchmakingInvalid
 from matchmaking.models import Demand, DemandClaim, DemandEvent, DemandStatus, Event, Registration
@@ -18,9 +19,11 @@ def _all_at_once(calls):
     won, lost, errors = [], [], []
 
     def run(call):
+        # A thread starts in the portal's default language (Chinese); the refusals are compared in English.
         try:
             start.wait()
-            won.append(call())
+            with translation.override("en"):
+                won.append(call())
         except MatchmakingInvalid as refused:
             lost.append(refused.message)
         except BaseException as exc:
