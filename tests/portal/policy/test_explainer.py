@@ -67,3 +67,9 @@ def test_the_explainer_is_chinese_by_default(client):
 def test_the_window_title_names_the_page_then_the_portal(client):
     page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "<title>The policy explained · Beijing IP Pledge Financing One-Stop Portal</title>" in page
+
+
+def test_every_home_page_links_to_the_explainer(client, enterprise_user):
+    client.force_login(enterprise_user)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{URL}" data-testid="home-policy-explainer"' in page
