@@ -39,7 +39,8 @@ from disposal.models import (
 )
 from disposal.permissions import acts_for_pledgee, can_bid
 from disposal.services import _pledgee, locked, money, move, note
-from portal.accounts.models import Membership, User
+from portal.accounts.models import User
+from portal.accounts.selectors import active_members
 from portal.notifications.services import notify
 from portal.policy.errors import PolicyYearMissing
 from portal.policy.selectors import parameter_set_for_year
@@ -282,14 +283,7 @@ def round_close(*, pk: int, now) -> bool:
 def _tell_round_closed(round_pk: int) -> None:
     auction_round = AuctionRound.objects.select_related("case").get(pk=round_pk)
     case = auction_round.case
-    staff = [
-        m.user
-        for m in Membership.objects.filter(
-            organisation_id__in=[case.pledgee_id, case.pledgee.parent_id],
-            is_active=True,
-            role__in=list(PLEDGEE_ROLES),
-        ).select_related("user")
-    ]
+    staff = active_members([case.pledgee_id, case.pledgee.parent_id], PLEDGEE_ROLES)
     bidders = [b.user for b in Bidder.objects.filter(bids__round=auction_round).exclude(user=None).distinct()]
     notify(
         recipients=[*staff, *bidders],

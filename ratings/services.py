@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from portal.accounts.models import Membership, OrgKind, Role, User
+from portal.accounts.models import OrgKind, Role, User
+from portal.accounts.selectors import active_members
 from portal.notifications.services import notify
 from portal.policy.errors import PolicyYearMissing
 from portal.policy.selectors import parameter_set_for_year
@@ -77,20 +78,10 @@ def locked(invitation: Invitation) -> Invitation:
     )
 
 
-def _members(organisation_ids, roles) -> list[User]:
-    memberships = Membership.objects.filter(
-        organisation_id__in=[pk for pk in organisation_ids if pk],
-        role__in=list(roles),
-        is_active=True,
-        user__is_active=True,
-    )
-    return [membership.user for membership in memberships.select_related("user").order_by("pk")]
-
-
 def rater_users(invitation: Invitation) -> list[User]:
     organisation = invitation.rater_org
     roles = RATER_ROLES_BY_KIND.get(organisation.kind, frozenset())
-    return _members({organisation.pk, organisation.parent_id}, roles)
+    return active_members({organisation.pk, organisation.parent_id}, roles)
 
 
 def responsible_users(invitation: Invitation) -> list[User]:
@@ -100,8 +91,8 @@ def responsible_users(invitation: Invitation) -> list[User]:
     if organisation.kind == OrgKind.REGISTRATION_OFFICE:
         users = [invitation.responsible_user] if invitation.responsible_user else []
         roles = {Role.REGISTRATION_SUPERVISOR} if users else {Role.REGISTRATION_SUPERVISOR, Role.COMMISSIONER}
-        return users + _members([organisation.pk], roles)
-    return _members([organisation.pk], FOLLOW_UP_ROLES_BY_KIND.get(organisation.kind, frozenset()))
+        return users + active_members([organisation.pk], roles)
+    return active_members([organisation.pk], FOLLOW_UP_ROLES_BY_KIND.get(organisation.kind, frozenset()))
 
 
 def invitation_link(invitation: Invitation) -> str:

@@ -20,7 +20,8 @@ from loans.models import Loan, LoanStatus
 from loans.services.facts import add_months
 from loans.services.references import next_reference
 from pledges.models import Status as RegistrationStatus
-from portal.accounts.models import District, Membership, Organisation, OrgKind, Role, User
+from portal.accounts.models import District, Organisation, OrgKind, Role, User
+from portal.accounts.selectors import active_members
 from portal.notifications.services import notify
 from portal.policy.errors import PolicyYearMissing
 from portal.policy.selectors import parameter_set_for_year
@@ -83,31 +84,21 @@ def locked(claim: Claim) -> Claim:
     return Claim.objects.select_for_update().select_related("bank", "loan").get(pk=claim.pk)
 
 
-def members(organisation_ids, roles) -> list[User]:
-    memberships = Membership.objects.filter(
-        organisation_id__in=[pk for pk in organisation_ids if pk],
-        role__in=list(roles),
-        is_active=True,
-        user__is_active=True,
-    )
-    return [membership.user for membership in memberships.select_related("user").order_by("pk")]
-
-
 def parties(claim: Claim) -> list[User]:
     """The claimant bank's staff (the branch and its head office) and every participant institution's."""
     ids = {claim.bank_id, claim.bank.parent_id}
     ids |= set(claim.participants.exclude(organisation=None).values_list("organisation_id", flat=True))
-    return members(ids, PARTICIPANT_ROLES)
+    return active_members(ids, PARTICIPANT_ROLES)
 
 
 def reviewers() -> list[User]:
     bureaus = Organisation.objects.filter(kind=OrgKind.IP_BUREAU).values_list("pk", flat=True)
-    return members(bureaus, [Role.REVIEWER])
+    return active_members(bureaus, [Role.REVIEWER])
 
 
 def finance_officers() -> list[User]:
     bureaus = Organisation.objects.filter(kind=OrgKind.FINANCE_BUREAU).values_list("pk", flat=True)
-    return members(bureaus, [Role.FINANCE_OFFICER])
+    return active_members(bureaus, [Role.FINANCE_OFFICER])
 
 
 def tell(recipients, claim: Claim, subject: str, key: str, body: str = "") -> None:

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from loans.models import Loan, LoanStatus
 from loans.services.references import next_reference
-from portal.accounts.models import Membership, Organisation, OrgKind, Role, User
+from portal.accounts.models import Organisation, OrgKind, Role, User
+from portal.accounts.selectors import active_members
 from portal.notifications.services import notify
 from portal.uploads import check_document, store_document
 from subsidies.batches import current_parameters
@@ -111,22 +112,13 @@ def tell(recipients, application: Application, subject: str, body: str, key: str
     )
 
 
-def members(organisation_ids, roles=None) -> list[User]:
-    memberships = Membership.objects.filter(
-        organisation_id__in=list(organisation_ids), is_active=True, user__is_active=True
-    )
-    if roles is not None:
-        memberships = memberships.filter(role__in=list(roles))
-    return [membership.user for membership in memberships.select_related("user").order_by("pk")]
-
-
 def enterprise_users(application: Application) -> list[User]:
-    return members([application.enterprise_id])
+    return active_members([application.enterprise_id])
 
 
 def reviewers() -> list[User]:
     bureaus = Organisation.objects.filter(kind=OrgKind.IP_BUREAU).values_list("pk", flat=True)
-    return members(bureaus, [Role.REVIEWER])
+    return active_members(bureaus, [Role.REVIEWER])
 
 
 def tell_enterprise(application: Application, key: str, subject: str) -> None:
@@ -707,7 +699,7 @@ def _ask_banks(application: Application, lines: list[LoanLine]) -> None:
     for line in lines:
         bank = line.bank
         # The branch's officers and its head office's: whoever works the bank's loans.
-        recipients = members({bank.pk, bank.parent_id} - {None}, BANK_ROLES)
+        recipients = active_members({bank.pk, bank.parent_id}, BANK_ROLES)
         subject = _("Please confirm the loan figures of %(enterprise)s (contract %(contract)s)") % {
             "enterprise": application.enterprise.name,
             "contract": line.contract_number,

@@ -37,8 +37,8 @@ from matchmaking.permissions import (
     is_bank_user,
     is_park_admin,
 )
-from portal.accounts.models import Membership, Organisation, OrgKind, User
-from portal.accounts.selectors import bank_scope_ids
+from portal.accounts.models import Organisation, OrgKind, User
+from portal.accounts.selectors import active_members, bank_scope_ids
 from portal.notifications.services import notify
 from portal.policy.errors import PolicyYearMissing
 from portal.policy.selectors import parameter_set_for_year
@@ -84,22 +84,12 @@ def locked(demand: Demand) -> Demand:
     return Demand.objects.select_for_update().get(pk=demand.pk)
 
 
-def members(organisation_ids, roles) -> list[User]:
-    memberships = Membership.objects.filter(
-        organisation_id__in=[pk for pk in organisation_ids if pk],
-        role__in=list(roles),
-        is_active=True,
-        user__is_active=True,
-    )
-    return [membership.user for membership in memberships.select_related("user").order_by("pk")]
-
-
 def enterprise_people(demand: Demand) -> list[User]:
-    return members([demand.enterprise_id], ENTERPRISE_ROLES)
+    return active_members([demand.enterprise_id], ENTERPRISE_ROLES)
 
 
 def bank_people(bank: Organisation) -> list[User]:
-    return members({bank.pk, bank.parent_id}, BANK_ROLES)
+    return active_members({bank.pk, bank.parent_id}, BANK_ROLES)
 
 
 def tell(recipients, demand: Demand, subject: str, key: str, body: str = "") -> None:

@@ -6,6 +6,17 @@ from django.http import Http404
 from portal.accounts.models import GOVERNMENT_KINDS, Membership, Organisation, OrgKind, User
 
 
+def active_members(organisation_ids, roles=None) -> list[User]:
+    """The active users holding an active membership (in one of ``roles``, or any) in the organisations:
+    who is told when a case moves. Empty ids (a head office's missing parent) are ignored."""
+    memberships = Membership.objects.filter(
+        organisation_id__in=[pk for pk in organisation_ids if pk], is_active=True, user__is_active=True
+    )
+    if roles is not None:
+        memberships = memberships.filter(role__in=list(roles))
+    return [membership.user for membership in memberships.select_related("user").order_by("pk")]
+
+
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
