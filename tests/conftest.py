@@ -7,6 +7,11 @@ import itertools
 
 import pytest
 
+# DRF's throttles keep ``time.time`` as a class attribute read when the module is first imported; imported
+# for the first time inside a test under freezegun, every later throttled request calls the fake clock as a
+# method and fails (a test order that starts with frozen matchmaking tests did exactly that).
+import rest_framework.throttling  # noqa: F401
+
 from portal.accounts.models import District, OrgKind, Park, Role
 from portal.accounts.services import enterprise_create, organisation_create, user_create
 from portal.celery import app as celery_app
