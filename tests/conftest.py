@@ -60,6 +60,17 @@ def _fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sign_in_policy_off():
+    """The second factor and password rotation are off unless a test turns them on (tests/portal/
+    test_signin_*.py do): most tests sign in with force_login, and freezegun jumps of months would
+    otherwise send every persona to the password change page."""
+    from django.test import override_settings
+
+    with override_settings(MFA_REQUIRED=False, PASSWORD_MAX_AGE_DAYS=0):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache

@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from portal.accounts.models import EnterpriseProfile, Membership, Organisation, Park, User
+from portal.accounts import lockout, mfa
+from portal.accounts.models import EnterpriseProfile, Membership, Organisation, Park, SignInFailures, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -15,11 +17,76 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Portal"), {"fields": ("full_name", "phone")}),
+        (_("Portal"), {"fields": ("full_name", "phone", "password_changed_at")}),
     )
+    readonly_fields = ("password_changed_at",)
     list_display = ("username", "full_name", "email", "is_active", "is_staff")
     search_fields = ("username", "full_name", "email")
     inlines = [MembershipInline]
+    actions = ["unlock_sign_in", "reset_second_factor"]
+
+    @admin.action(description=_("Unlock sign-in for the selected users"))
+    def unlock_sign_in(self, request, queryset):
+        unlocked = sum(
+            lockout.unlock(
+                kind=SignInFailures.Kind.ACCOUNT,
+                key=lockout.account_key(user.get_username()),
+                actor=request.user,
+                request=request,
+            )
+            for user in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d account unlocked.", "%(count)d accounts unlocked.", unlocked)
+            % {"count": unlocked},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Reset the second factor of the selected users"))
+    def reset_second_factor(self, request, queryset):
+        reset = sum(mfa.device_remove(user=user, actor=request.user, request=request) for user in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d second factor reset; the user sets it up again at the next sign-in.",
+                "%(count)d second factors reset; the users set them up again at the next sign-in.",
+                reset,
+            )
+            % {"count": reset},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(SignInFailures)
+class SignInFailuresAdmin(admin.ModelAdmin):
+    """Failed sign-in counters and locks; staff lift a lock with the action (audited), never by editing."""
+
+    list_display = ("kind", "key", "failures", "window_started_at", "locked_until")
+    list_filter = ("kind",)
+    search_fields = ("key",)
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting would lift a lock without an audit row: use the action
+
+    @admin.action(description=_("Unlock the selected accounts and addresses"), permissions=["view"])
+    def unlock(self, request, queryset):
+        unlocked = sum(
+            lockout.unlock(kind=row.kind, key=row.key, actor=request.user, request=request)
+            for row in queryset
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d lock lifted.", "%(count)d locks lifted.", unlocked) % {"count": unlocked},
+            messages.SUCCESS,
+        )
 
 
 class EnterpriseProfileInline(admin.StackedInline):

@@ -8,6 +8,7 @@ scoping function reads the organisation and role from there.
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.identifiers.validators import validate_uscc
@@ -92,6 +93,11 @@ class Role(models.TextChoices):
     PARK_ADMIN = "park_admin", _("Park administrator")
 
 
+# Staff for sign-in security (security.md check 15): everyone who acts for a bank, an institution, the
+# government or as an organisation's administrator must use a second factor when MFA_REQUIRED is on, and so
+# must portal staff (Django's is_staff). Only plain enterprise users may choose. The one place this is decided.
+MFA_STAFF_ROLES = frozenset(set(Role) - {Role.ENTERPRISE_USER})
+
 # Which roles an organisation of each kind can give its members.
 ROLES_BY_KIND: dict[str, frozenset[str]] = {
     OrgKind.ENTERPRISE: frozenset({Role.ENTERPRISE_USER, Role.ORG_ADMIN}),
@@ -111,6 +117,8 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+    # Set whenever the password is set; the rotation rule (PASSWORD_MAX_AGE_DAYS) reads it.
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -147,6 +155,10 @@ class User(AbstractUser):
     def role(self) -> str | None:
         membership = self.membership
         return membership.role if membership else None
+
+    def set_password(self, raw_password) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def act_as(self, membership: "Membership") -> None:
         if membership.user_id != self.pk:
@@ -306,3 +318,81 @@ class Membership(models.Model):
                     % {"role": self.role}
                 }
             )
+
+
+class SignInFailures(models.Model):
+    """Consecutive failed sign-ins for one account name or one source address (security.md check 10).
+
+    Kept in the database, not only the cache, so a lock survives a cache flush and every web process sees
+    it. Account names are stored whether or not such a user exists: an unknown name locks exactly like a
+    known one, so the answers never tell them apart.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("Account")
+        ADDRESS = "address", _("Source address")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    key = models.CharField(_("account name or address"), max_length=150)
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    window_started_at = models.DateTimeField(_("first failure in window"))
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in failures")
+        verbose_name_plural = _("sign-in failures")
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="signin_failures_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key}"
+
+
+class TotpDevice(models.Model):
+    """A user's authenticator app (RFC 6238). Unconfirmed until the user has typed one code from it."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="totp_device", verbose_name=_("user")
+    )
+    secret = models.CharField(_("secret"), max_length=64)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # The last 30-second time step whose code was accepted: a code is good once (ASVS 6.5.1).
+    last_step = models.BigIntegerField(_("last used time step"), default=0)
+
+    class Meta:
+        verbose_name = _("authenticator device")
+        verbose_name_plural = _("authenticator devices")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class RecoveryCode(models.Model):
+    """A single-use code for a lost phone; only its SHA-256 is stored (a 50-bit random value)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="recovery_codes", verbose_name=_("user")
+    )
+    digest = models.CharField(_("code (SHA-256)"), max_length=64)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self) -> str:
+        return f"{self.user} #{self.pk}"
+
+
+class UserSession(models.Model):
+    """Which sessions a user has open, so a password change or a deactivation can end them (check 14)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("user"))
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user session")
+        verbose_name_plural = _("user sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

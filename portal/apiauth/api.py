@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -91,16 +92,24 @@ class TokenApi(APIView):
         },
     )
     def post(self, request):
+        # RFC 6749 §5.2: a body that cannot be read is an invalid_request in the OAuth error shape, not the
+        # portal's generic envelope (schema fuzzing sent undecodable JSON and a JSON array).
+        try:
+            data = request.data
+        except (ParseError, UnsupportedMediaType):
+            data = None
+        if not hasattr(data, "get"):
+            return _error(400, "invalid_request", _("The body must be a form or a JSON object."))
         basic = _basic_credentials(request)
-        body_id = str(request.data.get("client_id", ""))
-        body_secret = str(request.data.get("client_secret", ""))
+        body_id = str(data.get("client_id", ""))
+        body_secret = str(data.get("client_secret", ""))
         if basic is not None and (body_id or body_secret):
             return _error(
                 400,
                 "invalid_request",
                 _("Send the client's credentials once: in the Authorization header or in the body."),
             )
-        grant_type = request.data.get("grant_type")
+        grant_type = data.get("grant_type")
         if not grant_type:
             return _error(400, "invalid_request", _("grant_type is required."))
         if grant_type != "client_credentials":
@@ -122,7 +131,7 @@ class TokenApi(APIView):
                 basic=basic is not None,
             )
         response = Response(
-            {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}
+            {"access_token": issued.access_token, "token_type": "Bearer", "expires_in": issued.expires_in}  # nosec B105 # the OAuth token type, not a secret
         )
         response["Cache-Control"] = "no-store"
         response["Pragma"] = "no-cache"

@@ -8,4 +8,4 @@ class ApiAuthConfig(AppConfig):
     verbose_name = _("API clients")
 
     def ready(self):
-        from portal.apiauth import schema  # noqa: F401 (registers the bearer scheme with drf-spectacular)
+        from portal.apiauth import receivers, schema  # noqa: F401 (token revocation; the bearer scheme)

@@ -194,7 +194,7 @@ def _token_sql() -> str:
         for name in _in_model_order(model, names)
     ]
     return (
-        f"SELECT {', '.join(columns)} FROM {table(AccessToken)} t "  # noqa: S608 (model names only)
+        f"SELECT {', '.join(columns)} FROM {table(AccessToken)} t "  # noqa: S608  # nosec B608 # model names only
         f"JOIN {table(ApiClient)} c ON c.id = t.client_id "
         f"JOIN {table(Membership)} m ON m.id = c.membership_id "
         f"JOIN {table(User)} u ON u.id = m.user_id "

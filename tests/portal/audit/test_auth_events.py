@@ -95,6 +95,8 @@ def test_no_password_appears_in_any_audit_row_or_audit_log_line(client, enterpri
         "login.failure",
         "login.failure",
         "login.success",
+        "session.revoked",  # the change ends the user's sessions (portal.accounts.sessions)
+        "password.change",
         "logout",
     ]
     dumped = json.dumps(rows, default=str) + caplog.text
