@@ -3,6 +3,8 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from portal.locks import single_run
+
 
 # Queued after commit by services.facts.loan_fact_record. Safe to run twice: an alert is unique per
 # (loan, kind, key), so a redelivered check raises nothing new.
@@ -13,9 +15,19 @@ def loan_alerts_check(loan_id: int) -> int:
     return check(loan_id=loan_id)
 
 
+# Queued after commit by services.imports for an upload's overdue and non-performing loans: one message
+# however many there are. Safe to run twice, for the same reason.
+@shared_task(name="loans.tasks.loan_alerts_check_many", ignore_result=True)
+def loan_alerts_check_many(loan_ids: list[int]) -> int:
+    from loans.services.alerts import loan_alerts_check as check
+
+    return sum(check(loan_id=loan_id) for loan_id in loan_ids)
+
+
 # Hourly (settings.CELERY_BEAT_SCHEDULE "loans-alerts-sweep"). Safe to run twice or concurrently, for
 # the same reason.
 @shared_task(name="loans.tasks.loan_alerts_sweep", ignore_result=True)
+@single_run("loans.tasks.loan_alerts_sweep")
 def loan_alerts_sweep() -> int:
     from loans.services.alerts import loan_alerts_sweep as sweep
 

@@ -3,11 +3,13 @@
 from celery import shared_task
 
 from pledges.services.sla import sla_sweep
+from portal.locks import single_run
 
 
 # Beat runs this every few minutes (settings.CELERY_BEAT_SCHEDULE "pledges-sla-sweep"). Safe to run twice
 # or concurrently: every reminder row is claimed with a conditional UPDATE before it is sent.
 @shared_task(name="pledges.tasks.sla_sweep_task")
+@single_run("pledges.tasks.sla_sweep_task")
 def sla_sweep_task() -> int:
     return sla_sweep()
 
@@ -15,6 +17,7 @@ def sla_sweep_task() -> int:
 # Daily (settings.CELERY_BEAT_SCHEDULE "pledges-annual-fee-reminders"). Safe to run twice: each reminder
 # point is a notification with a dedupe key per asset, due date and point.
 @shared_task(name="pledges.tasks.annual_fee_reminders", ignore_result=True)
+@single_run("pledges.tasks.annual_fee_reminders")
 def annual_fee_reminders() -> int:
     from pledges.services.register import annual_fee_reminders_send
 

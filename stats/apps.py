@@ -36,6 +36,7 @@ class StatsConfig(AppConfig):
 def _refresh_after_import(sender, *, rows: int, **kwargs) -> None:
     """A big upload changes the figures at once: recompute now rather than at the next hourly refresh."""
     if rows >= settings.STATS_REFRESH_AFTER_IMPORT_ROWS:
+        from portal.outbox import enqueue
         from stats.tasks import refresh_statistics
 
-        refresh_statistics.delay(trigger="import")
+        enqueue(refresh_statistics, trigger="import")

@@ -7,12 +7,14 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import translation
 
+from portal.locks import single_run
 from stats.models import Export, ExportStatus
 
 log = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(name="stats.tasks.refresh_statistics")
+@single_run("stats.tasks.refresh_statistics")
 def refresh_statistics(trigger: str = "schedule", user_id: int | None = None) -> int | None:
     """A new snapshot; a refresh already running makes this one a no-op (its figures will be as fresh)."""
     from portal.accounts.models import User
@@ -49,7 +51,8 @@ def export_cases(export_id: int) -> None:
         raise
 
 
-@shared_task
+@shared_task(name="stats.tasks.monthly_report")
+@single_run("stats.tasks.monthly_report")
 def monthly_report(period: str | None = None) -> int:
     """E-mail last month's overview workbook to the joint-meeting office's members (once per month each)."""
     from stats.reports import send_monthly_report

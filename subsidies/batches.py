@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.accounts.models import User
+from portal.outbox import enqueue
 from portal.policy.models import PolicyParameterSet
 from subsidies import parameters as params
 from subsidies.errors import SubsidyInvalid, SubsidyNotAllowed
@@ -345,7 +346,7 @@ def batch_parameters_correct(*, batch: Batch, actor: User, changes: dict, reason
     )
     from subsidies.tasks import batch_recompute_task
 
-    transaction.on_commit(lambda: batch_recompute_task.delay(batch.pk))
+    enqueue(batch_recompute_task, batch.pk)
     return version
 
 

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from portal.locks import single_run
+
 
 @shared_task
 def batch_recompute_task(batch_id: int) -> int:
@@ -10,7 +12,8 @@ def batch_recompute_task(batch_id: int) -> int:
     return batch_recompute(batch_id)
 
 
-@shared_task
+@shared_task(name="subsidies.tasks.publicity_close_task")
+@single_run("subsidies.tasks.publicity_close_task")
 def publicity_close_task() -> int:
     """Daily: publicity periods that ended move their unopposed applications on to payment."""
     from subsidies.payments import publicity_close_due

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation, OrgKind, Role, User
 from portal.audit.services import audit_record
+from portal.outbox import enqueue
 from whitelist import webhooks
 from whitelist.errors import WhitelistNotAllowed, WhitelistValidationError
 from whitelist.models import (
@@ -96,44 +97,37 @@ def deliveries_create(batch: Batch) -> int:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (batch_id, bank_id, created_at) "  # noqa: S608 (model names, bound values)
+            f"INSERT INTO {table} (batch_id, bank_id, created_at) "  # noqa: S608  # nosec B608 # model names, bound values
             f"SELECT %s, b.id, %s FROM ({bank_sql}) b",
             [batch.pk, now, *bank_params],
         )
         created = cursor.rowcount
     # The rows are written with the publication, so a notification is never lost between the commit and
-    # the broker: if the queueing below fails, the sweep finds them pending and sends them.
-    if _notifications_create(batch):
-        transaction.on_commit(lambda batch_id=batch.pk: _queue_batch_notifications(batch_id), robust=True)
+    # the broker: their sends go through the outbox, and the sweep finds any still pending.
+    from whitelist.tasks import webhook_notification_send_task
+
+    for pk in _notifications_create(batch):
+        enqueue(webhook_notification_send_task, pk)
     return created
 
 
-def _notifications_create(batch: Batch) -> int:
+def _notifications_create(batch: Batch) -> list[int]:
     rows = (
         Delivery.objects.filter(batch=batch, bank__whitelist_webhook__is_active=True)
         .order_by()
         .values_list("pk", "bank__whitelist_webhook__url")
     )
     now = timezone.now()
-    return len(
-        WebhookNotification.objects.bulk_create(
-            [WebhookNotification(delivery_id=pk, url=url, next_attempt_at=now) for pk, url in rows]
-        )
+    created = WebhookNotification.objects.bulk_create(
+        [WebhookNotification(delivery_id=pk, url=url, next_attempt_at=now) for pk, url in rows]
     )
+    return [notification.pk for notification in created]
 
 
 def _queue(notification_id: int) -> None:
     from whitelist.tasks import webhook_notification_send_task
 
     webhook_notification_send_task.delay(notification_id)
-
-
-def _queue_batch_notifications(batch_id: int) -> None:
-    ids = WebhookNotification.objects.filter(
-        delivery__batch_id=batch_id, status=NotificationStatus.PENDING, attempts=0
-    ).values_list("pk", flat=True)
-    for pk in ids:
-        _queue(pk)
 
 
 # --- Reads ---------------------------------------------------------------------------------------------
@@ -457,7 +451,9 @@ def delivery_resend(delivery: Delivery, actor: User) -> WebhookNotification:
         object_id=delivery.pk,
         details={"notification_id": notification.pk, "bank_id": delivery.bank_id},
     )
-    transaction.on_commit(lambda pk=notification.pk: _queue(pk), robust=True)
+    from whitelist.tasks import webhook_notification_send_task
+
+    enqueue(webhook_notification_send_task, notification.pk)
     return notification
 
 

@@ -39,6 +39,7 @@ from loans.selectors import loan_scope
 from portal.accounts.models import Membership, Organisation, OrgKind, User
 from portal.accounts.selectors import bank_scope_ids
 from portal.identifiers.uscc import check_uscc
+from portal.locks import single_run
 from portal.notifications.services import notify
 from portal.workdays.services import add_working_days
 from whitelist.errors import WhitelistNotAllowed, WhitelistValidationError
@@ -667,6 +668,7 @@ def _remind(delivery: Delivery, *, overdue: bool) -> int:
 
 
 @shared_task(name="whitelist.tasks.feedback_reminders", ignore_result=True)
+@single_run("whitelist.tasks.feedback_reminders")
 def feedback_reminders(today: date | None = None) -> dict:
     """Remind each bank, once per batch, of entries it has not reported on: when the feedback date is
     within the next working days (``REMINDER_WORKING_DAYS``), and once more when it has passed. Safe to

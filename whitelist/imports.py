@@ -31,6 +31,7 @@ from portal.accounts.models import Organisation, OrgKind, User
 from portal.audit.models import Outcome
 from portal.audit.services import audit_record
 from portal.identifiers.uscc import check_uscc
+from portal.outbox import enqueue
 from portal.tabular import (
     VALUE_SHOWN,
     ImportFileError,
@@ -120,7 +121,9 @@ def indicator_import_create(*, source: str, as_of: date, uploaded_file, actor: U
         raise
     # The run writes its messages in the language the member of staff uploaded in.
     language = translation.get_language()
-    transaction.on_commit(lambda: _queue(record.pk, language))
+    from whitelist.tasks import indicator_import_task
+
+    enqueue(indicator_import_task, record.pk, language)
     return record
 
 
@@ -131,12 +134,6 @@ def _file_kind(uploaded_file, errors: dict) -> str:
     except ImportFileError as error:
         errors["file"] = [error.message]
         return ""
-
-
-def _queue(import_id: int, language: str | None) -> None:
-    from whitelist.tasks import indicator_import_task
-
-    indicator_import_task.delay(import_id, language)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from portal.locks import single_run
 from whitelist.services import screening_run_execute
 
 
@@ -47,6 +48,7 @@ def webhook_notification_send_task(notification_id: int) -> bool:
 
 # Every minute: queues the due notifications (retries, and first tries whose queueing was lost).
 @shared_task(name="whitelist.tasks.webhook_notifications_sweep", ignore_result=True)
+@single_run("whitelist.tasks.webhook_notifications_sweep")
 def webhook_notifications_sweep_task() -> int:
     from whitelist.deliveries import webhook_notifications_sweep
 
@@ -56,6 +58,7 @@ def webhook_notifications_sweep_task() -> int:
 # Once a day in office hours: reminds banks of deliveries they have not acknowledged. Safe to run twice:
 # each delivery is claimed by a conditional UPDATE of its chased_at.
 @shared_task(name="whitelist.tasks.deliveries_chase", ignore_result=True)
+@single_run("whitelist.tasks.deliveries_chase")
 def deliveries_chase_task() -> int:
     from whitelist.deliveries import deliveries_chase
 

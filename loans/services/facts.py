@@ -31,6 +31,7 @@ from loans.permissions import can_record_loan
 from loans.services.references import LOAN_SERIES, next_reference
 from portal.accounts.models import Organisation, OrgKind
 from portal.audit.services import audit_record
+from portal.outbox import enqueue
 
 ONE = Decimal("1")
 FOUR_PLACES = Decimal("0.0001")
@@ -436,9 +437,9 @@ def loan_fact_record(
         object_id=loan.pk,
         details={"fact": row.pk, "kind": kind, "from": before.status, "to": after.status},
     )
-    # Imported here: the task module reaches back into the services. Robust: a broker outage must not
-    # fail a fact already committed; the hourly sweep raises the alert anyway.
+    # Imported here: the task module reaches back into the services. Through the outbox: a broker outage
+    # delays the check, it does not lose it (nor fail the fact).
     from loans.tasks import loan_alerts_check as loan_alerts_check_task
 
-    transaction.on_commit(lambda: loan_alerts_check_task.delay(loan.pk), robust=True)
+    enqueue(loan_alerts_check_task, loan.pk)
     return row

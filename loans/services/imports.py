@@ -59,6 +59,7 @@ from portal.accounts.models import Organisation, OrgKind
 from portal.audit.models import Outcome
 from portal.audit.services import audit_record
 from portal.identifiers.uscc import check_uscc
+from portal.outbox import enqueue
 from portal.tabular import (
     VALUE_SHOWN,
     Dates,
@@ -460,14 +461,10 @@ def loan_import_create(*, bank: Organisation, uploaded_file, actor) -> LoanImpor
         raise
     # The run writes its messages in the language the bank uploaded in.
     language = translation.get_language()
-    transaction.on_commit(lambda: _queue(loan_import.pk, language))
-    return loan_import
-
-
-def _queue(import_id: int, language: str | None) -> None:
     from loans.tasks import loan_import_run_task
 
-    loan_import_run_task.delay(import_id, language)
+    enqueue(loan_import_run_task, loan_import.pk, language)
+    return loan_import
 
 
 def _claim(import_id: int) -> bool:
@@ -675,10 +672,12 @@ def _apply(loan_import: LoanImport, plan: _Plan, *, total_rows: int) -> None:
             finished_at=now,
         )
         # As after a fact reported one by one: loans the file left overdue or non-performing are checked
-        # for alerts (robust: a broker outage must not undo the upload; the hourly sweep raises them anyway).
+        # for alerts (through the outbox, with the upload's commit; one message for the whole file).
+        from loans.tasks import loan_alerts_check_many
+
         watch = [loan_ids[ref] for ref, state in plan.states.items() if state.status in _ALERT_STATUSES]
         if watch:
-            transaction.on_commit(lambda: _queue_alert_checks(watch), robust=True)
+            enqueue(loan_alerts_check_many, watch)
         transaction.on_commit(
             lambda: import_applied.send(sender=LoanImport, rows=total_rows, bank=bank), robust=True
         )
@@ -774,13 +773,6 @@ def _insert(model, columns: list[str], rows: Iterable[list], *, count: int) -> N
             for row, new_id in zip(rows, ids, strict=True):
                 row[0] = new_id
                 copy.write_row(row)
-
-
-def _queue_alert_checks(loan_ids: list[int]) -> None:
-    from loans.tasks import loan_alerts_check
-
-    for loan_id in loan_ids:
-        loan_alerts_check.delay(loan_id)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from portal.identifiers.patent import PatentType, check_patent
 from portal.identifiers.result import CheckResult
 from portal.identifiers.trademark import check_nice_class, check_trademark
 from portal.notifications.services import notify
+from portal.outbox import enqueue
 from portal.policy.models import IpKind
 
 _NUMBER_MAX = IpAsset._meta.get_field("number").max_length
@@ -313,7 +314,7 @@ def asset_update_legal_status(
         if _live_cases([locked.pk]):
             from pledges.tasks import legal_status_event_notify
 
-            transaction.on_commit(lambda pk=event.pk: legal_status_event_notify.delay(pk), robust=True)
+            enqueue(legal_status_event_notify, event.pk)
     return event
 
 

@@ -2,7 +2,7 @@
 
 Every write here locks the case row, re-checks the move against the table and the actor's party role,
 writes a ``RegistrationEvent`` in the same transaction, and leaves mail to after the commit (notify
-queues it with ``transaction.on_commit``; the inbox rows roll back with the move).
+queues it through ``portal.outbox.enqueue``; the inbox rows and the queued mail roll back with the move).
 """
 
 import json

@@ -15,6 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from portal.notifications.models import Notification
+from portal.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -68,11 +69,9 @@ def _queue_email(notification: Notification) -> None:
     # Imported here: the task module imports this one.
     from portal.notifications.tasks import send_notification_email
 
-    # robust: a broker outage must not turn an already committed request into an error page; the row
-    # stays with email_sent_at empty and the notice is still in the inbox.
-    # The id is bound now (a bare closure in a loop would see only the last one); not functools.partial,
-    # which has no __qualname__ for Django's robust-callback error log.
-    transaction.on_commit(lambda pk=notification.pk: send_notification_email.delay(pk), robust=True)
+    # Through the outbox: written with the notice, published after commit, and relayed later if the
+    # broker is down then (the notice is in the inbox either way).
+    enqueue(send_notification_email, notification.pk)
 
 
 # All or nothing: without an outer transaction, a failure at the third recipient must not leave two

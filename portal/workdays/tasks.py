@@ -3,11 +3,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.locks import single_run
 from portal.notifications.services import notify_staff
 from portal.workdays.services import calendar_year_is_official
 
 
 @shared_task(name="portal.workdays.tasks.warn_if_next_year_not_official")
+@single_run("portal.workdays.tasks.warn_if_next_year_not_official")
 def warn_if_next_year_not_official() -> int:
     """Beat runs this daily in November and December: until next year's notice is entered and marked
     official, every deadline reaching into next year is provisional (domain.md §4.1). Returns how many
