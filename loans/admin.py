@@ -16,6 +16,7 @@ from loans.models import (
     Product,
     ProductEvent,
 )
+from portal.privacy.admin_masking import MaskedPiiAdminMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -83,7 +84,7 @@ class CoachingEventInline(ReadOnlyInline):
 
 
 @admin.register(CoachingRequest)
-class CoachingRequestAdmin(ReadOnlyAdmin):
+class CoachingRequestAdmin(MaskedPiiAdminMixin, ReadOnlyAdmin):
     list_display = ("enterprise", "topic", "status", "coach", "created_at")
     list_filter = ("status", "topic")
     search_fields = ("enterprise__name", "enterprise__uscc")

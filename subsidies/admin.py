@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from portal.privacy.admin_masking import MaskedPiiAdminMixin
 from subsidies.models import (
     Application,
     ApplicationEvent,
@@ -135,7 +136,7 @@ class ApplicationEventInline(ReadOnlyInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdmin):
+class ApplicationAdmin(MaskedPiiAdminMixin, ReadOnlyAdmin):
     list_display = (
         "reference",
         "batch",
@@ -174,7 +175,7 @@ class ClaimAdmin(ReadOnlyAdmin):
 # --- Publicity and payment ---------------------------------------------------------------------------
 
 
-class ObjectionInline(ReadOnlyInline):
+class ObjectionInline(MaskedPiiAdminMixin, ReadOnlyInline):
     model = Objection
     fields = ("application", "name", "contact", "text", "status", "resolution", "resolved_by", "lodged_at")
 
@@ -187,7 +188,7 @@ class PublicityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(ReadOnlyAdmin):
+class ObjectionAdmin(MaskedPiiAdminMixin, ReadOnlyAdmin):
     list_display = ("application", "name", "status", "lodged_at", "resolved_at")
     list_filter = ("status",)
     search_fields = ("application__reference", "name", "text")
