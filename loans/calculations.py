@@ -133,7 +133,7 @@ def _move(state: LoanState, to: str) -> LoanState:
         return state
     # The ledger only makes moves the loan's transition table lists: a new rule here without a table
     # entry is a bug caught by the tests, not a silent new path.
-    assert to in LOAN_TRANSITIONS[state.status], (state.status, to)
+    assert to in LOAN_TRANSITIONS[state.status], (state.status, to)  # nosec B101 # invariant guard on the transition table; the tests run with asserts on
     return replace(state, status=to)
 
 

@@ -34,7 +34,7 @@ def case_ids(
     params += [after] if after else []
     where = f"{where} AND {clause}" if where else f" WHERE {clause}"
     cte = f"WITH {LOAN_DIMS_TABLE} AS ({loan_dims_sql()}) " if subject.uses_loan_dims else ""
-    sql = f"{cte}SELECT DISTINCT id FROM ({wrapped_stage(subject)}) w{where} ORDER BY id DESC"
+    sql = f"{cte}SELECT DISTINCT id FROM ({wrapped_stage(subject)}) w{where} ORDER BY id DESC"  # nosec B608 # identifiers from the models or constants, values bound as parameters
     if limit:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:

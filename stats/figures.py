@@ -147,7 +147,7 @@ class SnapshotSource:
         measures = SUBJECTS[subject].measures
         columns = [*OUTPUT[:10], *measures]
         sql = (
-            f"SELECT {', '.join(columns)} FROM {Cell._meta.db_table} "  # noqa: S608 (names from the models)
+            f"SELECT {', '.join(columns)} FROM {Cell._meta.db_table} "  # noqa: S608  # nosec B608 # names from the models
             f"WHERE snapshot_id = %s AND subject = %s{fixed} AND ({' OR '.join(alternatives)})"
         )
         values = [

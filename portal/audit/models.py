@@ -26,6 +26,19 @@ class AuditAction(models.TextChoices):
     AUTHZ_DENIED = "authz.denied", _("Access denied")
     DATA_EXPORT = "data.export", _("Data export")
     ROLE_GRANT = "role.grant", _("Role granted")
+    # Sign-in security (portal.accounts: lockout, sessions, second factor).
+    ACCOUNT_LOCKED = "login.locked", _("Sign-in locked")
+    ACCOUNT_UNLOCKED = "login.unlocked", _("Sign-in unlocked")
+    SESSION_EXPIRED = "session.expired", _("Session ended at its absolute limit")
+    SESSIONS_REVOKED = "session.revoked", _("Sessions and tokens revoked")
+    PASSWORD_CHANGE = "password.change", _("Password changed")
+    MFA_ENROLLED = "mfa.enrolled", _("Second factor enrolled")
+    MFA_VERIFIED = "mfa.verified", _("Second factor verified")
+    MFA_FAILED = "mfa.failed", _("Second factor failed")
+    MFA_RECOVERY_USED = "mfa.recovery_used", _("Recovery code used")
+    MFA_RECOVERY_REGENERATED = "mfa.recovery_regenerated", _("Recovery codes regenerated")
+    MFA_DISABLED = "mfa.disabled", _("Second factor disabled")
+    MFA_RESET = "mfa.reset", _("Second factor reset by staff")
 
 
 class Outcome(models.TextChoices):
@@ -88,3 +101,36 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogAppendOnlyError(_REFUSAL)
+
+
+class AuditArchive(models.Model):
+    """One archive file of audit rows past the retention period (security.md check 20).
+
+    The rows ``first_id``..``last_id`` older than ``cutoff`` are in ``file`` (JSON lines, gzip, under
+    ``settings.AUDIT_ARCHIVE_DIR``), whose sha256 is ``sha256``. The database lets those rows be deleted
+    only while such a row covers them (portal/audit/triggers.py), so the archive row is written first.
+    """
+
+    created_at = models.DateTimeField(_("archived at"), default=timezone.now, editable=False)
+    cutoff = models.DateTimeField(_("archived rows older than"))
+    file = models.CharField(_("file"), max_length=255, unique=True)
+    first_id = models.BigIntegerField(_("first id"))
+    last_id = models.BigIntegerField(_("last id"))
+    row_count = models.PositiveIntegerField(_("rows"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    purged_at = models.DateTimeField(_("rows deleted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-first_id"]
+        verbose_name = _("audit archive")
+        verbose_name_plural = _("audit archives")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(first_id__lte=models.F("last_id")), name="audit_archive_id_range"
+            ),
+            models.CheckConstraint(condition=models.Q(row_count__gt=0), name="audit_archive_not_empty"),
+        ]
+        indexes = [models.Index(fields=["first_id", "last_id"], name="audit_archive_range_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file} ({self.first_id}-{self.last_id}, {self.row_count})"

@@ -149,6 +149,21 @@ def audit_record(
     return _append(event, request)
 
 
+def audit_hidden_denial(request, existing, *, object_type: str, object_id) -> None:
+    """Record the denial behind a 404 that hides another organisation's object (security.md check 1):
+    ``existing`` is a queryset that finds the object if it exists at all. The answer stays a 404 so that
+    existence does not leak; the audit middleware only sees 403s, so the view records it here."""
+    if existing.exists():
+        audit_record(
+            action=AuditAction.AUTHZ_DENIED,
+            request=request,
+            object_type=object_type,
+            object_id=object_id,
+            outcome=Outcome.DENIED,
+            details={"path": request.path, "method": request.method},
+        )
+
+
 def audit_login_failure(*, username: str, request=None) -> AuditEvent:
     """A failed login: only the name that was tried is kept (no account id, never the password)."""
     event = AuditEvent(

@@ -20,7 +20,7 @@ from portal.notifications.services import notify
 # A partner system of bank A's Zhongguancun branch, to try the API with a bearer token (README, "API").
 # Demo data only: a real client's secret is random and shown once (portal.apiauth).
 DEMO_API_CLIENT_ID = "demo-bank-a-core"
-DEMO_API_CLIENT_SECRET = "demo-bank-a-core-secret-2026"  # noqa: S105 (demo data, printed on start)
+DEMO_API_CLIENT_SECRET = "demo-bank-a-core-secret-2026"  # noqa: S105  # nosec B105 # demo data, printed on start
 
 # (label shown on start, username)
 DEMO_LOGINS = [

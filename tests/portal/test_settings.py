@@ -41,6 +41,7 @@ def test_production_settings_pass_check_deploy():
         ({"DATABASE_URL": "mysql://root@localhost/x"}, "DATABASE_URL"),
         ({"SESSION_IDLE_SECONDS": "ten"}, "SESSION_IDLE_SECONDS"),
         ({"PUBLIC_API_THROTTLE": "lots"}, "PUBLIC_API_THROTTLE"),
+        ({**PRODUCTION, "AUDIT_RETENTION_DAYS": "179"}, "AUDIT_RETENTION_DAYS"),  # six months at least
     ],
 )
 def test_bad_setting_stops_start_up_naming_the_variable(env, variable):

@@ -6,7 +6,7 @@ so the worker and beat are real processes without any service running.
 
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404 # starts the portal's own processes
 import sys
 import time
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             "worker": [python, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO"],
             "beat": [python, "-m", "celery", "-A", "portal", "beat", "--loglevel=INFO"],
         }
-        processes = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}  # noqa: S603
+        processes = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR) for name, cmd in commands.items()}  # noqa: S603  # nosec B603 # fixed argv with our own interpreter, no shell
         self._banner(addr)
         try:
             while True:
