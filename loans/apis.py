@@ -47,8 +47,7 @@ from loans.selectors import loan_get_for_user, loan_list
 from loans.services.facts import loan_contract_record, loan_create, loan_fact_record
 from portal.accounts.models import Organisation, OrgKind
 from portal.api import query_serializer_or_400
-from portal.audit.models import AuditAction, Outcome
-from portal.audit.services import audit_record
+from portal.audit.services import audit_hidden_denial
 from portal.idempotency.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
@@ -97,17 +96,7 @@ def _loan_in_scope(request, pk: int) -> Loan:
     try:
         return loan_get_for_user(user=request.user, pk=pk)
     except Http404:
-        if Loan.objects.filter(pk=pk).exists():
-            # Answered as a 404 so that the loan's existence does not leak, but recorded as the denial it
-            # is (security.md check 1); the audit middleware only sees 403s.
-            audit_record(
-                action=AuditAction.AUTHZ_DENIED,
-                request=request,
-                object_type="loans.loan",
-                object_id=pk,
-                outcome=Outcome.DENIED,
-                details={"path": request.path, "method": request.method},
-            )
+        audit_hidden_denial(request, Loan.objects.filter(pk=pk), object_type="loans.loan", object_id=pk)
         raise
 
 

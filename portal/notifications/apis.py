@@ -1,13 +1,25 @@
 """JSON API for the signed-in user's own inbox (session authentication, scoped by the selectors)."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import query_serializer_or_400
+from portal.audit.services import audit_hidden_denial
+from portal.notifications.models import Notification
 from portal.notifications.selectors import notification_get_for_user, notification_list, unread_count
 from portal.notifications.services import notification_mark_all_read, notification_mark_read
+
+_ERROR = inline_serializer(
+    name="NotificationApiError",
+    fields={
+        "message": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
 
 
 class NotificationOutputSerializer(serializers.Serializer):
@@ -21,6 +33,9 @@ class NotificationOutputSerializer(serializers.Serializer):
 
 
 class NotificationListApi(APIView):
+    # Every signed-in user has an inbox; the selectors keep it to the caller's own notices.
+    permission_classes = [IsAuthenticated]
+
     class QuerySerializer(serializers.Serializer):
         unread = serializers.BooleanField(required=False, default=False)
         limit = serializers.IntegerField(required=False, default=50, min_value=1, max_value=200)
@@ -29,7 +44,10 @@ class NotificationListApi(APIView):
         unread_count = serializers.IntegerField()
         results = NotificationOutputSerializer(many=True)
 
-    @extend_schema(parameters=[QuerySerializer], responses=OutputSerializer)
+    @extend_schema(
+        parameters=[QuerySerializer],
+        responses={200: OutputSerializer, 400: OpenApiResponse(_ERROR, description="A filter is malformed.")},
+    )
     def get(self, request):
         query = query_serializer_or_400(self.QuerySerializer, request)
         notifications = notification_list(user=request.user, filters={"unread": query["unread"]})
@@ -38,14 +56,35 @@ class NotificationListApi(APIView):
 
 
 class NotificationMarkReadApi(APIView):
-    @extend_schema(request=None, responses=NotificationOutputSerializer)
+    # Every signed-in user has an inbox; the selectors keep it to the caller's own notices.
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: NotificationOutputSerializer,
+            404: OpenApiResponse(_ERROR, description="No such notification in your inbox."),
+        },
+    )
     def post(self, request, pk: int):
-        notification = notification_get_for_user(user=request.user, pk=pk)
+        try:
+            notification = notification_get_for_user(user=request.user, pk=pk)
+        except Http404:
+            audit_hidden_denial(
+                request,
+                Notification.objects.filter(pk=pk),
+                object_type="notifications.notification",
+                object_id=pk,
+            )
+            raise
         notification = notification_mark_read(notification=notification, actor=request.user)
         return Response(NotificationOutputSerializer(notification).data)
 
 
 class NotificationMarkAllReadApi(APIView):
+    # Every signed-in user has an inbox; the selectors keep it to the caller's own notices.
+    permission_classes = [IsAuthenticated]
+
     @extend_schema(
         request=None,
         responses=inline_serializer("NotificationMarkAllReadOutput", {"updated": serializers.IntegerField()}),

@@ -1,0 +1,170 @@
+"""One world for the access-control tests (security.md checks 1-8): the demo data as the owners' side, plus a
+bank and an enterprise that own nothing, as the side that tries to reach what is not theirs.
+
+The demo (portal.management.demo and each app's ``seed_demo``) already holds one object of nearly every kind,
+owned by 北京银行 and its branches and by the demo enterprises, with every workflow at an interesting status.
+Building the attackers fresh means every bank-owned and enterprise-owned object in the world is someone
+else's: a 200 for them on an object route is always a leak, never an accident of which bank the demo
+happened to pick.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.db import transaction
+from django.test import Client, override_settings
+
+from portal.accounts.models import District, Organisation, OrgKind, Park, Role, User
+from portal.accounts.services import enterprise_create, organisation_create, user_create
+from portal.management.demo import seed_demo
+from tests.conftest import PASSWORD, make_uscc
+
+OWNER_BANK = "北京银行"
+OWNER_BRANCH = "北京银行中关村分行"
+
+# Persona kind -> demo username (the staff roles) or None (built here).
+STAFF_PERSONAS = {
+    "commissioner": "demo_commissioner",
+    "reviewer": "demo_reviewer",
+    "promotion": "demo_promotion",
+    "joint": "demo_joint_office",
+    "finance": "demo_finance",
+    "park": "demo_park",
+}
+
+
+@dataclass
+class World:
+    users: dict[str, User] = field(default_factory=dict)
+    # name -> model instance owned by the other side (or by government, for the government's objects)
+    objects: dict = field(default_factory=dict)
+    attacker_bank: Organisation | None = None
+    attacker_enterprise: Organisation | None = None
+    owner_bank: Organisation | None = None
+    owner_branch: Organisation | None = None
+    clients: dict = field(default_factory=dict)  # persona -> signed-in test client (set by the tests)
+
+
+def _first(label: str, **filters):
+    return apps.get_model(label).objects.filter(**filters).order_by("pk").first()
+
+
+def build_world() -> World:
+    seed_demo()
+    for config in apps.get_app_configs():
+        if hasattr(config, "seed_demo"):
+            config.seed_demo()
+
+    world = World()
+    world.owner_bank = Organisation.objects.get(name=OWNER_BANK)
+    world.owner_branch = Organisation.objects.get(name=OWNER_BRANCH)
+    world.attacker_bank = organisation_create(
+        name="测试攻击银行", kind=OrgKind.BANK, uscc=make_uscc("110105"), district=District.CHAOYANG
+    )
+    world.attacker_enterprise = enterprise_create(
+        name="北京测试攻击科技有限公司",
+        uscc=make_uscc("110105"),
+        district=District.CHAOYANG,
+        contact_name="攻击者",
+        park=Park.objects.filter(district=District.CHAOYANG).first(),
+    )
+
+    def persona(username, organisation, role):
+        return user_create(
+            username=username,
+            password=PASSWORD,
+            full_name=username,
+            email=f"{username}@example.com",
+            organisation=organisation,
+            role=role,
+        )
+
+    world.users = {
+        "anon": None,
+        "ent": persona("att_ent", world.attacker_enterprise, Role.ENTERPRISE_USER),
+        "bank": persona("att_bank_officer", world.attacker_bank, Role.BANK_OFFICER),
+        "manager": persona("att_bank_manager", world.attacker_bank, Role.BANK_MANAGER),
+    }
+    for kind, username in STAFF_PERSONAS.items():
+        world.users[kind] = User.objects.get(username=username)
+
+    branch = world.owner_branch
+    owner_side = Organisation.objects.filter(pk__in=[world.owner_bank.pk, branch.pk])
+    o = world.objects
+    o["notification"] = _first("notifications.Notification", recipient__username="demo_enterprise")
+    o["asset"] = _first("pledges.IpAsset")
+    o["registration"] = _first(
+        "pledges.PledgeRegistration", pledgee=branch, status="awaiting_pledgee"
+    ) or _first("pledges.PledgeRegistration", pledgee=branch)
+    o["registration_submitted"] = _first(
+        "pledges.PledgeRegistration", pledgee=branch, status__in=["submitted", "accepted", "in_review"]
+    ) or _first("pledges.PledgeRegistration", pledgee=branch)
+    o["pledge_material"] = _first("pledges.Material")
+    o["product"] = _first("loans.Product", bank__in=owner_side)
+    o["coaching"] = _first("loans.CoachingRequest")
+    o["loan_request"] = _first("loans.LoanRequest")
+    o["application"] = _first("loans.LoanApplication", bank=branch)
+    o["loan"] = _first("loans.Loan", bank=branch)
+    o["rule_set"] = _first("whitelist.RuleSet")
+    o["run"] = _first("whitelist.ScreeningRun")
+    o["wl_batch"] = _first("whitelist.Batch")
+    o["delivery"] = _first("whitelist.Delivery", bank=world.owner_bank)
+    o["entry"] = _first("whitelist.BatchEntry", published=True) or _first("whitelist.BatchEntry")
+    o["recommendation"] = _first("whitelist.Recommendation")
+    o["sub_batch"] = _first("subsidies.Batch")
+    o["sub_application"] = _first("subsidies.Application", loan_lines__isnull=False, fee_lines__isnull=False)
+    app = o["sub_application"]
+    o["loan_line"] = _first("subsidies.LoanLine", application=app)
+    o["fee_line"] = _first("subsidies.FeeLine", application=app)
+    o["sub_material"] = _first("subsidies.Material", application=app)
+    o["checklist_item"] = _first("subsidies.ChecklistItem", batch=app.batch)
+    o["objection"] = _first("subsidies.Objection")
+    o["publicity"] = _first("subsidies.Publicity")
+    o["payment_list"] = _first("subsidies.PaymentList")
+    o["claim"] = _first("riskcomp.Claim", bank=branch)
+    o["evidence"] = _first("riskcomp.Evidence", claim=o["claim"])
+    o["claim_participant"] = _first("riskcomp.ClaimParticipant", claim=o["claim"])
+    o["recovery"] = _first("riskcomp.Recovery")
+    o["clawback_share"] = _first("riskcomp.ClawbackShare")
+    o["demand"] = _first("matchmaking.Demand", bank=branch) or _first("matchmaking.Demand")
+    o["event"] = _first("matchmaking.Event")
+    o["event_registration"] = _first("matchmaking.Registration", event=o["event"])
+    o["invitation"] = _first("ratings.Invitation")
+    o["follow_up"] = _first("ratings.FollowUp")
+    o["case"] = _first("disposal.DisposalCase", pledgee=branch)
+    o["programme"] = _first("training.Programme")
+    o["course"] = _first("training.Course", programme=o["programme"])
+    o["enrolment"] = _first("training.Enrolment", organisation=branch)
+    o["certificate"] = _first("training.Certificate")
+    o["commendation"] = _first("training.Commendation")
+    o["enterprise"] = Organisation.objects.get(pk=o["asset"].owner_id)
+    missing = sorted(name for name, obj in o.items() if obj is None)
+    assert not missing, f"the demo data no longer holds: {missing}"
+    return world
+
+
+def signed_in_clients(world) -> dict[str, Client]:
+    """One client per persona, signed in once (a sign-in writes its audit row and session register)."""
+    clients = {}
+    for persona, user in world.users.items():
+        clients[persona] = Client(HTTP_ACCEPT_LANGUAGE="en", raise_request_exception=False)
+        if user is not None:
+            clients[persona].force_login(user)
+    return clients
+
+
+@pytest.fixture(scope="module", name="world")
+def access_world_fixture(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, built once per test module inside a transaction that is rolled back after it (each test
+    then runs in a savepoint of its own). Import this into a test module to use ``world``."""
+    from portal.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = True
+    media = tmp_path_factory.mktemp("access_media")
+    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock(), transaction.atomic():
+        built = build_world()
+        built.clients = signed_in_clients(built)
+        yield built
+        transaction.set_rollback(True)
+    celery_app.conf.task_always_eager = False
