@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup lint format bench clean
+.PHONY: run test test-ops setup lint format bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (found %s); set PYTHON=/path/to/python3.11" % sys.version.split()[0])'
@@ -28,6 +28,13 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Operational checks against the real PostgreSQL and Redis (DATABASE_URL, REDIS_URL): faults, a short load
+# test, schema fuzzing as each role, the backup and restore drill, bandit. CI runs them after `make test`.
+test-ops: setup
+	$(PY) -m pytest -m ops $(PYTEST_ARGS)
+	$(VENV)/bin/bandit -q -c pyproject.toml -r portal pledges loans whitelist subsidies riskcomp matchmaking ratings disposal training stats
+	bash ops/backup_drill.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -74,6 +74,7 @@ def server_env(extra: dict[str, str] | None = None) -> dict[str, str]:
             "DJANGO_SECURE_COOKIES": "0",
             # The benchmark measures serving cost, not the throttle's refusals.
             "PUBLIC_API_THROTTLE": "100000000/min",
+            "BANK_API_THROTTLE": "100000000/min",
             "LOG_LEVEL": "WARNING",
         }
     )

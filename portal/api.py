@@ -4,15 +4,14 @@ Every error body has the shape of api-contract.md: ``{"message": "...", "errors"
 with messages in the caller's language (``Accept-Language`` or the session's choice).
 """
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.net import client_ip
+from portal.ratelimit import FixedWindowThrottle
 
 
 def _flatten(detail) -> dict[str, list[str]]:
@@ -54,21 +53,15 @@ def exception_handler(exc, context):
     return response
 
 
-class PublicThrottle(SimpleRateThrottle):
-    """Per-client-IP limit for the public endpoints; the rate is read per request from settings."""
+class PublicThrottle(FixedWindowThrottle):
+    """Per-client-IP limit for the public endpoints (rate ``public``; subclasses name their own scope)."""
 
     scope = "public"
 
-    def get_rate(self):
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
-
-    def get_ident(self, request):
+    def get_ident(self, request, view):
         # Not DRF's default, which (with NUM_PROXIES unset) keys on the whole X-Forwarded-For header, so
         # a client could dodge the limit by forging it: only hops our own proxies added count.
         return client_ip(request) or "unknown"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 class PublicAPIView(APIView):

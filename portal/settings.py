@@ -25,7 +25,7 @@ VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
-_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"  # noqa: S105
+_DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"  # noqa: S105  # nosec B105 # development key; refused when DJANGO_DEBUG=0
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set to a secret value when DJANGO_DEBUG=0")
@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "portal.audit",
     "portal.idempotency",
     "portal.apiauth",
+    "portal.outbox",
+    "portal.privacy",  # full personal data on request, audited (security.md check 37)
     # Domain apps, floor by floor (architecture.md §2).
     "pledges",
     "loans",
@@ -75,12 +77,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.security.SecurityHeadersMiddleware",  # CSP, no-store on private responses (helper E)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "portal.accounts.sessions.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sign-in: absolute session lifetime and forced password rotation (portal.accounts.sessions).
+    "portal.accounts.sessions.SessionPolicyMiddleware",
     "portal.accounts.middleware.ActingOrganisationMiddleware",
     "portal.audit.middleware.AuditDeniedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,7 +144,34 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # --- Sign-in security (helper A, issue 10; security.md checks 10-16, 39) ---
+    {
+        "NAME": "portal.accounts.passwords.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": env_int("PASSWORD_MIN_CLASSES", 3, minimum=1)},
+    },
+    {"NAME": "portal.accounts.passwords.OrganisationNameValidator"},
 ]
+if AUTH_PASSWORD_VALIDATORS[-2]["OPTIONS"]["min_classes"] > 4:
+    raise ImproperlyConfigured("PASSWORD_MIN_CLASSES is at most 4 (upper, lower, digits, symbols)")
+# Rotation (等保 8.1.4.1 a): a password older than this forces the change page after sign-in; 0 disables.
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
+# Lockout: this many consecutive failures for one account name within the window lock it for the period,
+# even against the right password; an address failing this often (across names) is blocked alone.
+SIGNIN_LOCKOUT_FAILURES = env_int("SIGNIN_LOCKOUT_FAILURES", 5, minimum=1)
+SIGNIN_LOCKOUT_IP_FAILURES = env_int("SIGNIN_LOCKOUT_IP_FAILURES", 20, minimum=1)
+SIGNIN_LOCKOUT_WINDOW_SECONDS = env_int("SIGNIN_LOCKOUT_WINDOW_SECONDS", 15 * 60, minimum=60)
+SIGNIN_LOCKOUT_SECONDS = env_int("SIGNIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
+# Rate limits (429 with Retry-After): login POSTs per address, second-factor attempts per address and per account.
+SIGNIN_THROTTLE = env_rate("SIGNIN_THROTTLE", "30/min")
+OTP_THROTTLE = env_rate("OTP_THROTTLE", "30/min")
+OTP_ACCOUNT_THROTTLE = env_rate("OTP_ACCOUNT_THROTTLE", "10/min")
+# Second factor (TOTP) for staff roles (portal.accounts.models.MFA_STAFF_ROLES); off in the DEBUG demo run.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+# How long the password step waits for its second step before the user must start again.
+MFA_PENDING_SECONDS = env_int("MFA_PENDING_SECONDS", 5 * 60, minimum=30)
+# A session ends this long after sign-in however active it is (the idle timeout is SESSION_IDLE_SECONDS).
+SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 60 * 60, minimum=300)
+# --- end sign-in security ---
 
 # Sliding idle timeout: a session ends this many seconds after the last request, give or take the refresh
 # interval (portal.accounts.sessions saves it at most once per SESSION_REFRESH_SECONDS, not per request).
@@ -192,6 +224,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# --- Content-Security-Policy and Cache-Control (helper E, issue 10; security.md check 38) ---
+# Sent by portal.security.SecurityHeadersMiddleware. Nothing loads from another origin (no CDN), no inline
+# script runs; style attributes stay allowed (htmx, the admin). PORTAL_CSP replaces the whole policy.
+PORTAL_CSP = env_str(
+    "PORTAL_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
+# --- end helper E headers ---
 
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_BACKEND = (
@@ -214,7 +256,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["portal.renderers.FastJSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -223,7 +265,11 @@ REST_FRAMEWORK = {
         "token": env_rate("API_TOKEN_THROTTLE", "30/min"),
         # Objections to a subsidy public notice (subsidies, issue 6), per client address.
         "subsidy_objection": env_rate("SUBSIDY_OBJECTION_THROTTLE", "10/hour"),
+        # Bank systems' business calls, per API client (bearer token); sign-in helper A.
+        "bank": env_rate("BANK_API_THROTTLE", "600/min"),
     },
+    # Counts only bearer-token calls (per API client); browser sessions and public views are not affected.
+    "DEFAULT_THROTTLE_CLASSES": ["portal.apiauth.throttling.BankClientThrottle"],
 }
 # Behind a proxy, how many X-Forwarded-For hops to trust for the client IP (throttling, audit).
 NUM_PROXIES = env_int("DJANGO_NUM_PROXIES", 0, minimum=0)
@@ -239,6 +285,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Every answer the API can give is in the schema (401, 415, 429 too), so schema fuzzing can hold it to it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api_schema.complete_api_schema",
+    ],
     # Field names ("kind", "status") several APIs use for different choice sets: each set named once
     # (the registrations API keeps the names it had before the loans API came).
     "ENUM_NAME_OVERRIDES": {
@@ -252,6 +303,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Redis hands an unacknowledged task to another worker after this many seconds (acks_late below).
+BROKER_VISIBILITY_TIMEOUT = 2 * 60 * 60
 if not REDIS_URL:
     _broker_dir = VAR_DIR / "celery" / "broker"
     _broker_dir.mkdir(parents=True, exist_ok=True)
@@ -264,11 +317,19 @@ if not REDIS_URL:
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
 else:
-    # Longer than any countdown or retry delay we use, or Redis redelivers the task in a loop.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+    # Longer than any countdown or retry delay we use, or Redis redelivers the task in a loop
+    # (tests/portal/test_celery_settings.py checks it against them).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Nothing lost (security.md 34): a task is acknowledged only once it finished, and a worker killed mid-task
+# (OOM, SIGKILL, a lost host) hands it back for redelivery; every task is idempotent for that reason.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# On a lost broker connection the worker cancels what it runs: those messages are redelivered anyway.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One message reserved at a time: a slow task does not hold others hostage, and a crash loses no batch.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
@@ -279,6 +340,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Synced into django-celery-beat's tables on start, where staff can change the times in the admin.
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.heartbeat", "schedule": 60.0},
+    # Tasks whose publish after commit failed (broker down) are sent from the outbox; old rows pruned.
+    "outbox-relay": {"task": "portal.outbox.tasks.relay", "schedule": 30.0},
     "calendar-next-year-watch": {
         "task": "portal.workdays.tasks.warn_if_next_year_not_official",
         # Daily in November and December, while next year's State Council notice may be missing.
@@ -331,6 +394,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Task outbox (portal/outbox): sent messages are kept this many days for staff to look up, then pruned.
+OUTBOX_KEEP_DAYS = env_int("OUTBOX_KEEP_DAYS", 7, minimum=1)
+
 # Statistics: a loan file upload of at least this many lines recomputes the rollups when it is applied.
 STATS_REFRESH_AFTER_IMPORT_ROWS = env_int("STATS_REFRESH_AFTER_IMPORT_ROWS", 1000, minimum=1)
 
@@ -366,14 +432,53 @@ if not (
 ):
     raise ImproperlyConfigured(f"SLA_OFFICE_HOURS must look like 09:00-17:30; got {SLA_OFFICE_HOURS!r}")
 
+# --- Logging: no personal data, no secrets, no forged lines (security.md check 21) ---------------------
+# Every handler carries the PII filter: ID numbers and mobiles masked, CR/LF written as escapes. Django's
+# own loggers are sent to the root handlers instead of the unfiltered ones of its DEFAULT_LOGGING, and a
+# Celery worker keeps this configuration instead of installing its own handlers.
+LOG_FILE = env_str("LOG_FILE", "")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"pii": {"()": "portal.pii.PiiLogFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["pii"]},
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": LOG_FILE,
+                    "formatter": "plain",
+                    "filters": ["pii"],
+                    "encoding": "utf-8",
+                }
+            }
+            if LOG_FILE
+            else {}
+        ),
+    },
+    "root": {"handlers": ["console", *(["file"] if LOG_FILE else [])], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# --- end of logging ----------------------------------------------------------------------------------
+
+# --- Audit retention (helper E, issue 10; security.md check 20) ---
+# Audit rows older than this are archived to checksummed files under AUDIT_ARCHIVE_DIR, then deleted
+# (portal/audit/archive.py). Never below 180 days (Cybersecurity Law Art. 21: six months); the database
+# triggers refuse to delete younger rows whatever this says.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365, minimum=180)
+AUDIT_ARCHIVE_DIR = Path(env_str("AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit-archive")))
+CELERY_BEAT_SCHEDULE["audit-archive"] = {
+    "task": "portal.audit.tasks.archive_audit_log",
+    "schedule": crontab(minute=30, hour=2),  # daily, at night (Beijing time)
+}
+# --- end helper E audit retention ---
 
 # Demo data must never reach a production database by accident.
 PORTAL_DEMO_PASSWORD = env_str("PORTAL_DEMO_PASSWORD", "Demo-2026-ipfin")

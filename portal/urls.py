@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal import views
 
@@ -36,11 +36,17 @@ urlpatterns = [
     path("disposal/", include("disposal.urls")),
     path("training/", include("training.urls")),
     path("stats/", include("stats.urls")),
+    # Showing a masked phone or ID number in full: permission, reason, audit row (security.md check 37).
+    path("privacy/", include("portal.privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves its start-up script as a file: the CSP runs no inline script (portal/security.py).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("livez", views.livez, name="livez"),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+# --- JSON 404 under /api/ (helper F, schema fuzzing; security.md check 22) ---
+handler404 = "portal.views.not_found"

@@ -4,6 +4,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from portal.notifications.selectors import notification_list
@@ -41,3 +43,12 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "worker_heartbeat": cache.get(HEARTBEAT_KEY.format(source="beat"))})
+
+
+def not_found(request, exception):
+    """404 for a URL no route matches. Under /api/ it is the API's JSON envelope (api-contract.md), not the
+    HTML page: an API client sending a malformed id (``/api/v1/loans/abc/``) reads JSON like every other
+    refusal (found by the schema fuzzing, security.md check 22)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"message": _("Not found."), "errors": {}}, status=404)
+    return defaults.page_not_found(request, exception)

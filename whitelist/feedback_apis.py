@@ -316,6 +316,7 @@ class RecommendationListCreateApi(IdempotentAPIView):
             ),
             400: OpenApiResponse(_ERROR, description="A filter is malformed."),
             403: _FORBIDDEN,
+            404: OpenApiResponse(_ERROR, description="The cursor is malformed."),
         },
     )
     def get(self, request):
