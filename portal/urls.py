@@ -50,3 +50,4 @@ urlpatterns = [
 
 # --- JSON 404 under /api/ (helper F, schema fuzzing; security.md check 22) ---
 handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"

@@ -1,15 +1,21 @@
+import logging
+
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from portal.audit.services import request_id_for
 from portal.notifications.selectors import notification_list
 from portal.tasks import HEARTBEAT_KEY
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -52,3 +58,20 @@ def not_found(request, exception):
     if request.path.startswith("/api/"):
         return JsonResponse({"message": _("Not found."), "errors": {}}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """500 for a failure nobody handled (security.md check 25): no traceback, SQL or setting reaches the
+    caller, only a reference the operators find in the log beside the traceback Django logs for it (the
+    request id the audit rows carry). JSON under /api/ (the API's envelope), the static page elsewhere."""
+    reference = request_id_for(request)
+    logger.error("server error, reference %s: %s %s", reference, request.method, request.path)
+    if request.path.startswith("/api/"):
+        message = _("The server failed to answer. Quote this reference to support: %(reference)s") % {
+            "reference": reference
+        }
+        response = JsonResponse({"message": message, "errors": {}}, status=500)
+    else:
+        response = HttpResponseServerError(loader.get_template("500.html").render({"reference": reference}))
+    response["X-Request-ID"] = reference
+    return response

@@ -12,4 +12,6 @@ def _boom(request):
     raise ValueError(f"cannot handle {FORGED_NAME} {PHONE} {ID_NUMBER}")
 
 
-urlpatterns = [path("boom/", _boom), path("", include("portal.urls"))]
+urlpatterns = [path("boom/", _boom), path("api/boom/", _boom), path("", include("portal.urls"))]
+handler404 = "portal.views.not_found"
+handler500 = "portal.views.server_error"
