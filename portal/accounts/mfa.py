@@ -93,6 +93,13 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def _audit(action: str, user: User, request, **extra) -> None:
+    """An audit row about ``user``'s second factor, acted by the user."""
+    audit_record(
+        action=action, request=request, actor=user, object_type="accounts.user", object_id=user.pk, **extra
+    )
+
+
 @transaction.atomic
 def device_confirm(*, user: User, code: str, request=None) -> list[str] | None:
     """Confirm the pending device with a code from it; returns the new recovery codes (shown once), or None
@@ -102,13 +109,7 @@ def device_confirm(*, user: User, code: str, request=None) -> list[str] | None:
         return None
     TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())
     codes = _new_recovery_codes(user)
-    audit_record(
-        action=AuditAction.MFA_ENROLLED,
-        request=request,
-        actor=user,
-        object_type="accounts.user",
-        object_id=user.pk,
-    )
+    _audit(AuditAction.MFA_ENROLLED, user, request)
     return codes
 
 
@@ -116,47 +117,21 @@ def verify(*, user: User, code: str, request=None) -> bool:
     """The second step of sign-in: a current code from the device, or an unused recovery code. Audited."""
     device = confirmed_device(user)
     if device is not None and _use_code(device, code):
-        audit_record(
-            action=AuditAction.MFA_VERIFIED,
-            request=request,
-            actor=user,
-            object_type="accounts.user",
-            object_id=user.pk,
-        )
+        _audit(AuditAction.MFA_VERIFIED, user, request)
         return True
     used = RecoveryCode.objects.filter(user=user, digest=_digest(code or ""), used_at__isnull=True)
     if code and used.update(used_at=timezone.now()) == 1:
         remaining = RecoveryCode.objects.filter(user=user, used_at__isnull=True).count()
-        audit_record(
-            action=AuditAction.MFA_RECOVERY_USED,
-            request=request,
-            actor=user,
-            object_type="accounts.user",
-            object_id=user.pk,
-            details={"remaining": remaining},
-        )
+        _audit(AuditAction.MFA_RECOVERY_USED, user, request, details={"remaining": remaining})
         return True
-    audit_record(
-        action=AuditAction.MFA_FAILED,
-        request=request,
-        actor=user,
-        object_type="accounts.user",
-        object_id=user.pk,
-        outcome=Outcome.FAILURE,
-    )
+    _audit(AuditAction.MFA_FAILED, user, request, outcome=Outcome.FAILURE)
     return False
 
 
 @transaction.atomic
 def recovery_codes_regenerate(*, user: User, request=None) -> list[str]:
     codes = _new_recovery_codes(user)
-    audit_record(
-        action=AuditAction.MFA_RECOVERY_REGENERATED,
-        request=request,
-        actor=user,
-        object_type="accounts.user",
-        object_id=user.pk,
-    )
+    _audit(AuditAction.MFA_RECOVERY_REGENERATED, user, request)
     return codes
 
 

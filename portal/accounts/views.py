@@ -122,6 +122,13 @@ def _pending_expired(request):
     return redirect("login")
 
 
+def _second_step_limited(request, user):
+    """The 429 page when the second step is tried too often from this address or for this account."""
+    return _throttled(request, "otp", settings.OTP_THROTTLE) or _throttled(
+        request, "otp_account", settings.OTP_ACCOUNT_THROTTLE, ident=str(user.pk)
+    )
+
+
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
@@ -134,10 +141,7 @@ def mfa_verify(request):
         return redirect("mfa_enrol")
     form = OtpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        limited = _throttled(request, "otp", settings.OTP_THROTTLE) or _throttled(
-            request, "otp_account", settings.OTP_ACCOUNT_THROTTLE, ident=str(user.pk)
-        )
-        if limited:
+        if limited := _second_step_limited(request, user):
             return limited
         if form.is_valid():  # an empty or malformed code shows the form's own error
             if mfa.verify(user=user, code=form.cleaned_data["code"], request=request):
@@ -168,10 +172,7 @@ def mfa_enrol(request):
         return redirect("mfa_verify")
     form = OtpConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        limited = _throttled(request, "otp", settings.OTP_THROTTLE) or _throttled(
-            request, "otp_account", settings.OTP_ACCOUNT_THROTTLE, ident=str(user.pk)
-        )
-        if limited:
+        if limited := _second_step_limited(request, user):
             return limited
         if form.is_valid():  # an empty or malformed code shows the form's own error
             codes = mfa.device_confirm(user=user, code=form.cleaned_data["code"], request=request)
