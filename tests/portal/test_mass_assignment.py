@@ -12,9 +12,12 @@ import inspect
 import pkgutil
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django import forms
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.forms.models import model_to_dict
 from django.utils.timezone import localdate
 from rest_framework import serializers
@@ -23,18 +26,16 @@ from loans.models import ProductStatus
 from portal.accounts.models import Role
 from tests.loans.products_factory import make_product, product_fields
 
-APPS = (
-    "portal",
-    "pledges",
-    "loans",
-    "whitelist",
-    "subsidies",
-    "riskcomp",
-    "matchmaking",
-    "ratings",
-    "disposal",
-    "training",
-    "stats",
+# The project's own top-level packages, from the installed apps (a new app is walked without editing this).
+APPS = tuple(
+    sorted(
+        {
+            config.name.split(".")[0]
+            for config in django_apps.get_app_configs()
+            if Path(config.path).is_relative_to(settings.BASE_DIR)
+            and "site-packages" not in Path(config.path).parts  # a virtualenv inside the project
+        }
+    )
 )
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
