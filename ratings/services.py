@@ -100,24 +100,16 @@ def invitation_link(invitation: Invitation) -> str:
 
 
 def tell(recipients, invitation: Invitation, template: str, key: str, link: str, **context) -> None:
-    """Notify after commit (robust: a mail outage must not undo a committed rating)."""
-    recipient_ids = [user.pk for user in recipients]
-
-    def send():
-        notify(
-            recipients=User.objects.filter(pk__in=recipient_ids).order_by("pk"),
-            kind=f"ratings.{template}",
-            template=f"ratings_{template}",
-            context={
-                "invitation": invitation,
-                "kind_label": invitation.get_subject_kind_display(),
-                **context,
-            },
-            link=link,
-            dedupe_key=f"ratings:{key}",
-        )
-
-    transaction.on_commit(send, robust=True)
+    """Notify in the caller's transaction: the notices commit with the rating, and their e-mails go through
+    the outbox, so neither a crash after the commit nor a mail outage loses or undoes anything."""
+    notify(
+        recipients=User.objects.filter(pk__in=[user.pk for user in recipients]).order_by("pk"),
+        kind=f"ratings.{template}",
+        template=f"ratings_{template}",
+        context={"invitation": invitation, "kind_label": invitation.get_subject_kind_display(), **context},
+        link=link,
+        dedupe_key=f"ratings:{key}",
+    )
 
 
 # --- Invitations ------------------------------------------------------------------------------------------

@@ -106,15 +106,15 @@ def tell(recipients, demand: Demand, subject: str, key: str, body: str = "") -> 
         },
     }
     link = reverse("matchmaking:demand-detail", args=[demand.pk])
-    transaction.on_commit(
-        lambda: notify(
-            recipients=recipients,
-            kind="matchmaking.demand",
-            template="matchmaking_notice",
-            context=context,
-            link=link,
-            dedupe_key=f"matchmaking:demand:{demand.pk}:{key}",
-        )
+    # In the transaction: the notices commit with the change (their e-mails go through the outbox), so a
+    # crash after the commit loses none (issue 10, "Nothing lost").
+    notify(
+        recipients=recipients,
+        kind="matchmaking.demand",
+        template="matchmaking_notice",
+        context=context,
+        link=link,
+        dedupe_key=f"matchmaking:demand:{demand.pk}:{key}",
     )
 
 
