@@ -6,6 +6,7 @@ produce none, and must still work.
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -26,7 +27,7 @@ def test_pages_work_under_the_policy_without_violations(browse, enterprise_user)
         assert page.evaluate("typeof htmx") == "object"  # htmx loaded from our static files
         # The language switch submits on change (data-autosubmit, no inline handler).
         page.select_option("#lang-select", "en")
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
         page.goto("/notifications/")
         page.goto("/api/docs/")
         page.wait_for_selector(".swagger-ui .opblock", timeout=30_000)

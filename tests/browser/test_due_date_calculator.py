@@ -1,6 +1,9 @@
 """In Chromium: the due-date calculator answers from the API without reloading the page."""
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -42,12 +45,12 @@ def test_api_field_errors_appear_next_to_the_fields(browse):
     def scenario(page):
         page.goto("/calendar/due-date/")
         submit(page, "2026-09-30", "400", mode="calendar_days")
-        page.wait_for_function("document.getElementById('due-n-error').textContent.trim().length > 0")
+        expect(page.locator("#due-n-error")).to_have_text(re.compile(r"\S"))
         assert page.get_attribute("#due-n", "aria-invalid") == "true"
         assert page.locator("#due-result").is_hidden()
 
         submit(page, "", "3")
-        page.wait_for_function("document.getElementById('due-start-error').textContent.trim().length > 0")
+        expect(page.locator("#due-start-error")).to_have_text(re.compile(r"\S"))
         assert page.inner_text("#due-n-error").strip() == ""
 
     browse(scenario)

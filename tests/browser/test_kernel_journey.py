@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -18,7 +19,7 @@ def test_commissioner_signs_in_switches_language_and_computes_a_due_date(browse,
         assert "欢迎" in page.inner_text("h1")
 
         page.select_option("#lang-select", "en")
-        page.wait_for_function("document.documentElement.lang === 'en'")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
         assert "Welcome" in page.inner_text("h1")
 
         # E3 (domain.md §5): window filing accepted Wed 2026-09-30, 3 working days -> Sat 2026-10-10.

@@ -1,6 +1,7 @@
 """In Chromium: the inbox's htmx buttons update the row and the header badge without a page load."""
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.notifications.models import Notification
 from portal.notifications.services import notify
@@ -34,16 +35,12 @@ def test_marking_read_in_the_inbox_updates_row_and_badge_in_place(browse, enterp
         page.evaluate("window.__noReload = true")
 
         page.click(f"#notification-{first.pk} [data-testid=mark-read]")
-        page.wait_for_function(
-            "document.querySelector('[data-testid=inbox-count]').textContent.trim() === '2'"
-        )
+        expect(page.locator("[data-testid=inbox-count]")).to_have_text("2")
         assert page.locator(f"#notification-{first.pk} [data-testid=mark-read]").count() == 0
         assert page.locator(f"#notification-{first.pk}").get_attribute("data-unread") is None
 
         page.click("[data-testid=mark-all-read]")
-        page.wait_for_function(
-            "document.querySelector('[data-testid=inbox-count]').textContent.trim() === '0'"
-        )
+        expect(page.locator("[data-testid=inbox-count]")).to_have_text("0")
         assert page.locator("[data-unread=true]").count() == 0
         # Both swaps happened in place: the page was never reloaded.
         assert page.evaluate("window.__noReload") is True
