@@ -6,6 +6,7 @@ Credit codes are synthetic but valid (GB 32100-2015 check character), in the ent
 """
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -226,7 +227,11 @@ def seed_demo() -> dict[str, int]:
     _user("demo_commissioner", "陈专员", window, Role.COMMISSIONER)
     _user("demo_commissioner2", "林专员", window, Role.COMMISSIONER)
     _user("demo_supervisor", "马主管", window, Role.REGISTRATION_SUPERVISOR)
-    _user("demo_promotion", "郭促进", bureau, Role.PROMOTION_OFFICER)
+    promotion = _user("demo_promotion", "郭促进", bureau, Role.PROMOTION_OFFICER)
+    # The promotion centre's officer may show a masked phone number in full (with a reason, audited).
+    promotion.user_permissions.add(
+        Permission.objects.get(content_type__app_label="privacy", codename="view_full_pii")
+    )
     _user("demo_reviewer", "孙审核", bureau, Role.REVIEWER)
     _user("demo_reviewer2", "吴复核", bureau, Role.REVIEWER)
     _user("demo_finance", "冯财政", finance, Role.FINANCE_OFFICER)

@@ -3,7 +3,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from portal.accounts.models import Membership, Organisation, OrgKind, Role
+from portal.accounts.models import Membership, Organisation, OrgKind, Role, User
 from portal.management.demo import DEMO_LOGINS
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +24,11 @@ def test_seed_demo_gives_every_role_a_working_login_and_is_idempotent(settings, 
     roles = set(Membership.objects.filter(user__username__startswith="demo_").values_list("role", flat=True))
     assert roles == set(Role.values)
     assert Organisation.objects.filter(kind=OrgKind.BANK, parent__isnull=False).exists()  # branches
+    # One persona may show personal data in full (portal.privacy), so the demo shows the unmask button.
+    holders = User.objects.filter(user_permissions__codename="view_full_pii").values_list(
+        "username", flat=True
+    )
+    assert list(holders) == ["demo_promotion"]
     # The domain apps' demo cases: a draft, one waiting for the bank, one on a commissioner's queue.
     from pledges.models import PledgeRegistration
 
