@@ -22,10 +22,11 @@ _MOBILE_CN = re.compile(r"^(?:\+?86[\s-]?)?(1[3-9]\d)\s*-?\s*(\d{4})\s*-?\s*(\d{
 _LANDLINE_CN = re.compile(r"^(\(0\d{2,3}\)|0\d{2,3}(?=[\s-]))([\s-]*)([\d\s-]+)$")
 
 # In free text (log lines): an 18-character ID number (GB 11643-1999) and an 11-digit mainland mobile, not
-# inside a longer run of digits. Letters around them do not protect them ("user13812345678" is masked): in
-# a log, masking a contract number by mistake costs nothing, missing a phone number does.
-ID_NUMBER_IN_TEXT = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# inside a longer run of digits nor the fraction of a decimal ("succeeded in 0.0087813950895089s"). Letters
+# around them do not protect them ("user13812345678" is masked): in a log, masking a contract number by
+# mistake costs nothing, missing a phone number does.
+ID_NUMBER_IN_TEXT = re.compile(r"(?<![\d.])(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+MOBILE_IN_TEXT = re.compile(r"(?<![\d.])(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]")
 
 

@@ -69,6 +69,9 @@ def test_mask_id_number(raw, shown):
         ("91110108MA01234567", "91110108MA01234567"),
         ("138123456789", "138123456789"),
         ("1101011990030712345", "1101011990030712345"),
+        # Nor the fraction of a decimal (a task's run time in Celery's log).
+        ("succeeded in 0.0087813950895089s", "succeeded in 0.0087813950895089s"),
+        ("took 2.13812345678 s", "took 2.13812345678 s"),
     ],
 )
 def test_mask_text_masks_numbers_inside_free_text(raw, shown):
