@@ -1,7 +1,6 @@
 """Every read of disposal cases scoped to a user (one scoping function per entity), and the public listing."""
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import Http404
 
 from disposal.models import (
     PUBLIC_STATUSES,
@@ -16,6 +15,7 @@ from disposal.permissions import is_oversight, pledgee_ids
 from loans.models import NON_PERFORMING_CLASSES, Loan
 from pledges.models import PLEDGED_STATUSES, IpAsset, PledgeRegistration
 from portal.accounts.models import User
+from portal.audit.scope import get_in_scope
 
 
 def case_scope(user: User) -> QuerySet[DisposalCase]:
@@ -36,10 +36,7 @@ def case_list(*, user: User, filters: dict | None = None) -> QuerySet[DisposalCa
 
 
 def case_get_for_user(*, user: User, pk: int) -> DisposalCase:
-    found = case_scope(user).select_related("loan", "loan__enterprise", "pledgee").filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_in_scope(case_scope(user).select_related("loan", "loan__enterprise", "pledgee"), pk)
 
 
 def _busy_asset_ids() -> QuerySet:
@@ -82,10 +79,7 @@ def openable_loans(*, user: User) -> QuerySet[Loan]:
 
 
 def loan_get_for_opening(*, user: User, pk: int) -> Loan:
-    found = openable_loans(user=user).filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_in_scope(openable_loans(user=user), pk)
 
 
 # --- The public listing --------------------------------------------------------------------------------
@@ -123,10 +117,7 @@ def listing_list(*, filters: dict | None = None) -> QuerySet[DisposalCase]:
 
 
 def listing_get(*, pk: int) -> DisposalCase:
-    found = listing_scope().filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_in_scope(listing_scope(), pk)
 
 
 def bidder_for(*, case: DisposalCase, user: User) -> Bidder | None:

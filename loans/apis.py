@@ -20,7 +20,6 @@ Session authentication for now, like the registrations API (issue 10 adds API to
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -47,7 +46,6 @@ from loans.selectors import loan_get_for_user, loan_list
 from loans.services.facts import loan_contract_record, loan_create, loan_fact_record
 from portal.accounts.models import Organisation, OrgKind
 from portal.api import query_serializer_or_400
-from portal.audit.services import audit_hidden_denial
 from portal.idempotency.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
@@ -90,14 +88,6 @@ def _refused(error: LoanError) -> Response:
     if isinstance(error, LoanConflict) and error.code == "duplicate_bank_loan_ref":
         errors = {"bank_loan_ref": [error.message]}
     return Response({"message": error.message, "errors": errors}, status=error.http_status)
-
-
-def _loan_in_scope(request, pk: int) -> Loan:
-    try:
-        return loan_get_for_user(user=request.user, pk=pk)
-    except Http404:
-        audit_hidden_denial(request, Loan.objects.filter(pk=pk), object_type="loans.loan", object_id=pk)
-        raise
 
 
 # --- Output ----------------------------------------------------------------------------------------
@@ -638,7 +628,7 @@ class _LoanObjectApi(IdempotentAPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.loan = _loan_in_scope(request, kwargs["pk"])
+        self.loan = loan_get_for_user(user=request.user, pk=kwargs["pk"])
 
 
 class LoanDetailApi(_LoanObjectApi):

@@ -12,6 +12,7 @@ from loans.models import Product, ProductStatus
 from loans.permissions import is_bank_member
 from portal.accounts.models import Organisation, OrgKind, User
 from portal.accounts.selectors import bank_scope_ids
+from portal.audit.scope import get_in_scope
 
 COMPARE_MAX = 4
 
@@ -136,15 +137,9 @@ def product_list_for_bank(*, user: User, filters: dict | None = None) -> QuerySe
 
 
 def product_get_for_bank(*, user: User, pk: int) -> Product:
-    product = (
-        product_scope_for_bank(user=user)
-        .select_related("bank", "created_by", "updated_by")
-        .filter(pk=pk)
-        .first()
+    return get_in_scope(
+        product_scope_for_bank(user=user).select_related("bank", "created_by", "updated_by"), pk
     )
-    if product is None:
-        raise Http404
-    return product
 
 
 # --- Applications -----------------------------------------------------------------------------------
@@ -193,16 +188,14 @@ def application_list(*, user: User, filters: dict | None = None) -> QuerySet:
 
 
 def application_get_for_user(*, user: User, pk: int):
-    application = (
-        application_scope(user=user)
-        .select_related("request", "request__enterprise", "product", "bank", "officer", "proposed_by")
-        .select_related("approved_by")
-        .filter(pk=pk)
-        .first()
+    return get_in_scope(
+        (
+            application_scope(user=user)
+            .select_related("request", "request__enterprise", "product", "bank", "officer", "proposed_by")
+            .select_related("approved_by")
+        ),
+        pk,
     )
-    if application is None:
-        raise Http404
-    return application
 
 
 def application_awaiting_second_approval_count(*, user: User) -> int:
@@ -285,10 +278,7 @@ def request_list(*, user: User, filters: dict | None = None) -> QuerySet:
 
 
 def request_get_for_user(*, user: User, pk: int):
-    loan_request = request_scope(user=user).select_related("enterprise", "created_by").filter(pk=pk).first()
-    if loan_request is None:
-        raise Http404
-    return loan_request
+    return get_in_scope(request_scope(user=user).select_related("enterprise", "created_by"), pk)
 
 
 # --- Coaching ---------------------------------------------------------------------------------------
@@ -386,16 +376,14 @@ def coaching_list(*, user: User, filters: dict | None = None) -> QuerySet[Coachi
 
 
 def coaching_get_for_user(*, user: User, pk: int) -> CoachingRequest:
-    request = (
-        coaching_scope(user=user)
-        .select_related("enterprise", "coach", "requested_by")
-        .annotate(coach_organisation=_coach_organisation("coach_id"))
-        .filter(pk=pk)
-        .first()
+    return get_in_scope(
+        (
+            coaching_scope(user=user)
+            .select_related("enterprise", "coach", "requested_by")
+            .annotate(coach_organisation=_coach_organisation("coach_id"))
+        ),
+        pk,
     )
-    if request is None:
-        raise Http404
-    return request
 
 
 @dataclass
@@ -696,10 +684,7 @@ def loan_list(*, user: User, filters: dict | None = None) -> QuerySet[Loan]:
 
 def loan_get_for_user(*, user: User, pk: int) -> Loan:
     """The loan with its bank and borrower, or 404 when it is outside the user's scope."""
-    loan = loan_scope(user=user).select_related("bank", "bank__parent", "enterprise").filter(pk=pk).first()
-    if loan is None:
-        raise Http404
-    return loan
+    return get_in_scope(loan_scope(user=user).select_related("bank", "bank__parent", "enterprise"), pk)
 
 
 # --- Batch uploads of loan facts --------------------------------------------------------------------
@@ -720,7 +705,4 @@ def loan_import_list(*, user: User) -> QuerySet:
 
 def loan_import_get_for_user(*, user: User, pk: int):
     """The upload, or 404 when it is another bank's (existence does not leak)."""
-    loan_import = loan_import_scope(user=user).select_related("bank", "uploaded_by").filter(pk=pk).first()
-    if loan_import is None:
-        raise Http404
-    return loan_import
+    return get_in_scope(loan_import_scope(user=user).select_related("bank", "uploaded_by"), pk)

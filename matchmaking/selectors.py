@@ -1,7 +1,6 @@
 """Reads scoped to the user, one scoping function per entity; another organisation's object is a 404."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from matchmaking.models import (
@@ -24,6 +23,7 @@ from matchmaking.permissions import (
     park_district,
 )
 from portal.accounts.models import User
+from portal.audit.scope import get_in_scope
 
 
 def _area(district: str, prefix: str = "enterprise__") -> Q:
@@ -91,10 +91,7 @@ def demand_pool(*, user: User, filters: dict | None = None) -> QuerySet[Demand]:
 
 
 def demand_get_for_user(*, user: User, pk: int) -> Demand:
-    demand = _with_related(demand_scope(user)).filter(pk=pk).first()
-    if demand is None:
-        raise Http404
-    return demand
+    return get_in_scope(_with_related(demand_scope(user)), pk)
 
 
 # --- Claims and their contacts -----------------------------------------------------------------------------
@@ -160,10 +157,7 @@ def event_manage_list(*, user: User) -> QuerySet[Event]:
 
 
 def event_get_for_user(*, user: User, pk: int) -> Event:
-    event = event_scope(user).select_related("organiser", "park", "created_by").filter(pk=pk).first()
-    if event is None:
-        raise Http404
-    return event
+    return get_in_scope(event_scope(user).select_related("organiser", "park", "created_by"), pk)
 
 
 def registration_for(*, user: User, event: Event) -> Registration | None:

@@ -20,7 +20,6 @@ Session authentication for now (issue 10 adds API tokens).
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
@@ -49,7 +48,6 @@ from pledges.services.filing import (
 from pledges.services.sla import skipped_days_for_reader
 from portal.accounts.models import Organisation, OrgKind
 from portal.api import query_serializer_or_400
-from portal.audit.services import audit_hidden_denial
 from portal.identifiers.fields import (
     MAX_INPUT_LENGTH,
     CopyrightNumberSerializerField,
@@ -115,19 +113,6 @@ class IsPledgee(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_file_as_pledgee(request.user)[0]
-
-
-def _registration_in_scope(request, pk: int) -> PledgeRegistration:
-    try:
-        return registration_get_for_user(user=request.user, pk=pk)
-    except Http404:
-        audit_hidden_denial(
-            request,
-            PledgeRegistration.objects.filter(pk=pk),
-            object_type="pledges.pledgeregistration",
-            object_id=pk,
-        )
-        raise
 
 
 def _require_pledgee_of(user, registration: PledgeRegistration) -> None:
@@ -465,7 +450,7 @@ class RegistrationDetailApi(APIView):
         responses={200: RegistrationDetailSerializer, 403: _FORBIDDEN, 404: _NOT_FOUND},
     )
     def get(self, request, pk: int):
-        registration = _registration_in_scope(request, pk)
+        registration = registration_get_for_user(user=request.user, pk=pk)
         return Response(_detail(request, registration))
 
 
@@ -478,7 +463,7 @@ class _PledgeeMoveApi(APIView):
     def registration_for_move(self, request, pk: int) -> PledgeRegistration:
         # Scope first: a case the caller cannot see is a 404 (another bank's, an outsider's), and its row
         # is never locked; only then is a party without the pledgee's role told 403.
-        registration = _registration_in_scope(request, pk)
+        registration = registration_get_for_user(user=request.user, pk=pk)
         _require_pledgee_of(request.user, registration)
         return registration
 

@@ -5,11 +5,11 @@ user asked for, and an id outside it is a 404 (never a 403: existence does not l
 """
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from pledges.models import IpAsset, PledgeRegistration
 from portal.accounts.models import OrgKind, User
 from portal.accounts.selectors import own_group_ids
+from portal.audit.scope import get_in_scope
 
 # Government bodies that follow every case: the registration office works them, the IP bureau and the
 # joint-meeting office supervise and count them.
@@ -52,15 +52,9 @@ def registration_list(*, user: User, filters: dict | None = None) -> QuerySet[Pl
 
 
 def registration_get_for_user(*, user: User, pk: int) -> PledgeRegistration:
-    registration = (
-        registration_scope(user=user)
-        .select_related("pledgor", "pledgee", "commissioner")
-        .filter(pk=pk)
-        .first()
+    return get_in_scope(
+        registration_scope(user=user).select_related("pledgor", "pledgee", "commissioner"), pk
     )
-    if registration is None:
-        raise Http404
-    return registration
 
 
 def asset_scope(*, user: User) -> QuerySet[IpAsset]:
@@ -92,10 +86,7 @@ def asset_list(*, user: User, filters: dict | None = None) -> QuerySet[IpAsset]:
 
 
 def asset_get_for_user(*, user: User, pk: int) -> IpAsset:
-    asset = asset_scope(user=user).select_related("owner").filter(pk=pk).first()
-    if asset is None:
-        raise Http404
-    return asset
+    return get_in_scope(asset_scope(user=user).select_related("owner"), pk)
 
 
 def asset_pledge_states(*, asset_ids) -> dict[int, dict]:

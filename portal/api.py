@@ -10,6 +10,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.audit.scope import record_hidden_denial
 from portal.net import client_ip
 from portal.ratelimit import FixedWindowThrottle
 
@@ -33,6 +34,7 @@ def _flatten(detail) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    record_hidden_denial(context["request"], exc)  # another organisation's object: a 404, and audited
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

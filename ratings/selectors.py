@@ -2,9 +2,9 @@
 tasks, the report's invitations); the scope applies before any filter, and an id outside it is a 404."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from portal.accounts.models import User
+from portal.audit.scope import get_in_scope
 from ratings.models import AWAITING_RATING, FollowUp, Invitation, InvitationStatus
 from ratings.permissions import (
     group_ids,
@@ -34,10 +34,7 @@ def invitation_scope(*, user: User) -> QuerySet[Invitation]:
 
 
 def invitation_get_for_user(*, user: User, pk: int) -> Invitation:
-    invitation = invitation_scope(user=user).select_related(*_INVITATION_RELATED).filter(pk=pk).first()
-    if invitation is None:
-        raise Http404
-    return invitation
+    return get_in_scope(invitation_scope(user=user).select_related(*_INVITATION_RELATED), pk)
 
 
 def invitations_to_give(*, user: User) -> QuerySet[Invitation]:
@@ -86,15 +83,14 @@ def follow_up_list(*, user: User, filters: dict | None = None) -> QuerySet[Follo
 
 
 def follow_up_get_for_user(*, user: User, pk: int) -> FollowUp:
-    follow_up = (
-        follow_up_scope(user=user)
-        .select_related("invitation", "invitation__rater_org", "invitation__responsible_org", "rating")
-        .filter(pk=pk)
-        .first()
+    return get_in_scope(
+        (
+            follow_up_scope(user=user).select_related(
+                "invitation", "invitation__rater_org", "invitation__responsible_org", "rating"
+            )
+        ),
+        pk,
     )
-    if follow_up is None:
-        raise Http404
-    return follow_up
 
 
 def report_scope(*, user: User) -> QuerySet[Invitation]:

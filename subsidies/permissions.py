@@ -1,10 +1,10 @@
 """Who may do what with subsidies, and what each user may see (one scoping function per entity)."""
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from loans.selectors import review_bank_ids
 from portal.accounts.models import OrgKind, Role, User
+from portal.audit.scope import get_in_scope  # noqa: F401 (the apps' views import it from here)
 from subsidies.models import (
     BANK_ROLES,
     ENTERPRISE_ROLES,
@@ -89,11 +89,3 @@ def payment_list_scope(user: User) -> QuerySet[PaymentList]:
     if is_oversight(user):
         return PaymentList.objects.all()
     return PaymentList.objects.none()
-
-
-def get_in_scope(queryset: QuerySet, pk):
-    """The object if the user's scope holds it, else 404 (existence never leaks)."""
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found

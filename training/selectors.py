@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from portal.accounts.models import User
+from portal.audit.scope import get_in_scope
 from training.models import (
     Certificate,
     Commendation,
@@ -23,13 +24,6 @@ from training.permissions import is_organiser, is_promotion_officer
 
 VISIBLE_TO_PUBLIC = (ProgrammeStatus.PUBLISHED, ProgrammeStatus.CLOSED)
 _HOURS = DecimalField(max_digits=8, decimal_places=2)
-
-
-def get_in_scope(queryset: QuerySet, pk):
-    found = queryset.filter(pk=pk).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 def _with_totals(programmes: QuerySet[Programme]) -> QuerySet[Programme]:

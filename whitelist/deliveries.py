@@ -20,12 +20,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
 from django.db.models import Min, Q, QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.models import Organisation, OrgKind, Role, User
+from portal.audit.scope import get_in_scope
 from portal.audit.services import audit_record
 from portal.outbox import enqueue
 from whitelist import webhooks
@@ -152,10 +152,7 @@ def delivery_scope(user: User) -> QuerySet[Delivery]:
 
 def delivery_get_for_user(*, user: User, pk: int) -> Delivery:
     """The delivery with its batch and bank, or 404 when it is outside the user's scope."""
-    delivery = delivery_scope(user).select_related("batch", "bank").filter(pk=pk).first()
-    if delivery is None:
-        raise Http404
-    return delivery
+    return get_in_scope(delivery_scope(user).select_related("batch", "bank"), pk)
 
 
 def delivery_list(*, user: User, filters: dict | None = None) -> QuerySet[Delivery]:

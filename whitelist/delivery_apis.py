@@ -14,7 +14,6 @@
 
 import re
 
-from django.http import Http404
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -24,8 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import query_serializer_or_400
-from portal.audit.models import AuditAction, Outcome
-from portal.audit.services import audit_record
 from whitelist.deliveries import (
     CATEGORIES,
     delivery_acknowledge,
@@ -64,24 +61,6 @@ class CanAcknowledge(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return can_acknowledge_delivery(request.user)[0]
-
-
-def _delivery_in_scope(request, pk: int) -> Delivery:
-    try:
-        return delivery_get_for_user(user=request.user, pk=pk)
-    except Http404:
-        if Delivery.objects.filter(pk=pk).exists():
-            # A 404 so that another bank's delivery does not show it exists, but recorded as the denial it
-            # is (security.md check 1); the audit middleware only sees 403s.
-            audit_record(
-                action=AuditAction.AUTHZ_DENIED,
-                request=request,
-                object_type="whitelist.delivery",
-                object_id=pk,
-                outcome=Outcome.DENIED,
-                details={"path": request.path, "method": request.method},
-            )
-        raise
 
 
 # --- Input ---------------------------------------------------------------------------------------------
@@ -341,7 +320,7 @@ class _DeliveryObjectApi(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.delivery = _delivery_in_scope(request, kwargs["pk"])
+        self.delivery = delivery_get_for_user(user=request.user, pk=kwargs["pk"])
 
 
 def _summary(delivery: Delivery) -> dict:

@@ -30,7 +30,6 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, TruncDate
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -38,6 +37,7 @@ from django.utils.translation import gettext as _
 from loans.selectors import loan_scope
 from portal.accounts.models import Membership, Organisation, OrgKind, User
 from portal.accounts.selectors import bank_scope_ids
+from portal.audit.scope import get_in_scope
 from portal.identifiers.uscc import check_uscc
 from portal.locks import single_run
 from portal.notifications.services import notify
@@ -94,10 +94,7 @@ def entry_scope(user: User) -> QuerySet[BatchEntry]:
 
 def entry_get_for_user(*, user: User, pk: int) -> BatchEntry:
     """The published entry with its batch and enterprise, or 404 outside the user's scope."""
-    entry = entry_scope(user).select_related("batch", "enterprise").filter(pk=pk).first()
-    if entry is None:
-        raise Http404
-    return entry
+    return get_in_scope(entry_scope(user).select_related("batch", "enterprise"), pk)
 
 
 def feedback_scope(user: User) -> QuerySet[Feedback]:
@@ -141,15 +138,9 @@ def recommendation_list(*, user: User, filters: dict | None = None) -> QuerySet[
 
 
 def recommendation_get_for_user(*, user: User, pk: int) -> Recommendation:
-    recommendation = (
-        recommendation_scope(user)
-        .select_related("bank", "enterprise", "created_by", "decided_by")
-        .filter(pk=pk)
-        .first()
+    return get_in_scope(
+        recommendation_scope(user).select_related("bank", "enterprise", "created_by", "decided_by"), pk
     )
-    if recommendation is None:
-        raise Http404
-    return recommendation
 
 
 # --- Overdue feedback ---------------------------------------------------------------------------------

@@ -9,7 +9,6 @@
 - The recommendations list is a cursor over "-id" (no COUNT, no OFFSET: docs/performance.md §1).
 """
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -20,8 +19,7 @@ from rest_framework.response import Response
 
 from loans.selectors import loan_scope
 from portal.api import query_serializer_or_400
-from portal.audit.models import AuditAction, Outcome
-from portal.audit.services import audit_record
+from portal.audit.scope import OutOfScope, record_hidden_denial
 from portal.idempotency.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
@@ -61,17 +59,8 @@ def _refused(error: WhitelistError):
 def _entry_in_scope(request, entry_id: int) -> BatchEntry:
     try:
         return entry_get_for_user(user=request.user, pk=entry_id)
-    except Http404:
-        if BatchEntry.objects.filter(pk=entry_id).exists():
-            # A 404 so that the entry's existence does not leak, recorded as the denial it is.
-            audit_record(
-                action=AuditAction.AUTHZ_DENIED,
-                request=request,
-                object_type="whitelist.batchentry",
-                object_id=entry_id,
-                outcome=Outcome.DENIED,
-                details={"path": request.path, "method": request.method},
-            )
+    except OutOfScope as hidden:
+        record_hidden_denial(request, hidden)  # raised as DRF's NotFound below, so recorded here
         raise exceptions.NotFound(_("No such whitelist entry among those delivered to you.")) from None
 
 

@@ -1,9 +1,9 @@
 """Reads scoped to the user: the one place that decides which organisations a user may see."""
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from portal.accounts.models import GOVERNMENT_KINDS, Membership, Organisation, OrgKind, User
+from portal.audit.scope import get_in_scope
 
 
 def active_members(organisation_ids, roles=None) -> list[User]:
@@ -67,7 +67,4 @@ def organisation_list(*, user: User, filters: dict | None = None) -> QuerySet[Or
 
 def organisation_get_for_user(*, user: User, pk: int) -> Organisation:
     """The organisation, or 404 when it is outside the user's scope (never 403: no existence leak)."""
-    organisation = organisation_list(user=user).filter(pk=pk).first()
-    if organisation is None:
-        raise Http404
-    return organisation
+    return get_in_scope(organisation_list(user=user), pk)

@@ -1,4 +1,5 @@
 from portal.audit.models import AuditAction, Outcome
+from portal.audit.scope import record_hidden_denial
 from portal.audit.services import audit_record, denial_recorded
 
 
@@ -7,10 +8,9 @@ class AuditDeniedMiddleware:
     for every API call refused with a 401 for want of a valid bearer token (portal.apiauth).
 
     No other status. Object-level denials in this portal answer 404 so that a record's existence does not
-    leak (security.md check 1); this middleware cannot tell such a 404 from an ordinary missing page,
-    so the code that hides a denial behind a 404 calls
-    ``audit_record(action="authz.denied", request=request, object_type=..., object_id=...,
-    outcome="denied")`` itself. A request that already recorded its denial that way gets no second row.
+    leak (security.md check 1): a page whose selector raised ``portal.audit.scope.OutOfScope`` for an object
+    that exists is recorded here (``process_exception``), an API call by ``portal.api.exception_handler``.
+    A request that already recorded its denial gets no second row.
     """
 
     def __init__(self, get_response):
@@ -30,3 +30,7 @@ class AuditDeniedMiddleware:
                 action=AuditAction.AUTHZ_DENIED, request=request, outcome=Outcome.DENIED, details=details
             )
         return response
+
+    def process_exception(self, request, exception):
+        record_hidden_denial(request, exception)
+        return None  # Django answers the 404 as usual

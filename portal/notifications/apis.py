@@ -1,6 +1,5 @@
 """JSON API for the signed-in user's own inbox (session authentication, scoped by the selectors)."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -8,8 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.api import query_serializer_or_400
-from portal.audit.services import audit_hidden_denial
-from portal.notifications.models import Notification
 from portal.notifications.selectors import notification_get_for_user, notification_list, unread_count
 from portal.notifications.services import notification_mark_all_read, notification_mark_read
 
@@ -67,16 +64,7 @@ class NotificationMarkReadApi(APIView):
         },
     )
     def post(self, request, pk: int):
-        try:
-            notification = notification_get_for_user(user=request.user, pk=pk)
-        except Http404:
-            audit_hidden_denial(
-                request,
-                Notification.objects.filter(pk=pk),
-                object_type="notifications.notification",
-                object_id=pk,
-            )
-            raise
+        notification = notification_get_for_user(user=request.user, pk=pk)
         notification = notification_mark_read(notification=notification, actor=request.user)
         return Response(NotificationOutputSerializer(notification).data)
 

@@ -1,8 +1,8 @@
 """Reads scoped to the user: a notification is only ever visible to its recipient."""
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
-from django.http import Http404
 
+from portal.audit.scope import get_in_scope
 from portal.notifications.models import Notification
 
 
@@ -24,10 +24,7 @@ def notification_list(*, user, filters: dict | None = None) -> QuerySet[Notifica
 
 def notification_get_for_user(*, user, pk: int) -> Notification:
     """The notification, or 404 when it belongs to someone else (never 403: no existence leak)."""
-    notification = notification_list(user=user).filter(pk=pk).first()
-    if notification is None:
-        raise Http404
-    return notification
+    return get_in_scope(notification_list(user=user), pk)
 
 
 def unread_count(user) -> int:

@@ -619,7 +619,7 @@ PAGES = {
     "stats:export": ("login 404 404 404 404 404 404", "login 405 405 405 405 405 405"),
     "stats:export-download": ("login 404 404 404 404 404 404", "login 405 405 405 405 405 405"),
     "stats:refresh": ("login 405 405 405 405 405 405", "login 403 403 403 - - -"),
-    "privacy:unmask": ("login 405 405 405 405 405 405", "login 403 403 403 403 403 403"),
+    "privacy:unmask": ("login 405 405 405 405 405 405", "login 403 403 403 403 400 403"),
     "set_language": ("302", "302 302 302 - - - -"),
     "api-schema": ("200", "405"),
     "api-docs": ("200", "405"),
@@ -731,10 +731,7 @@ def _as_template(pattern: str) -> str:
 
 def _cross_tenant_404s():
     """(operation, persona) for every API call the table answers 404 for ent or bank on another
-    organisation's object.
-
-    Pages are not covered yet: none of the ~80 page routes that answer such a 404 records the denial (their
-    selectors raise Http404 without the request at hand); the lead's report lists them."""
+    organisation's object."""
     for operation, spec in API.items():
         path = operation.split(" ", 1)[1]
         if path not in API_KWARGS:
@@ -756,6 +753,48 @@ def test_a_cross_tenant_api_404_writes_one_authz_denied_row(world, db, operation
     before = denials.count()
     assert call(world, persona, method.lower(), url, api=True) == "404"
     assert denials.count() - before == 1, f"{persona} {operation}: expected one authz.denied row"
+
+
+def _cross_tenant_page_404s():
+    """(route name, persona) for every page GET the table answers 404 for ent or bank on another
+    organisation's object."""
+    for name, (get_spec, _post_spec) in PAGES.items():
+        if name not in KWARGS or ABSENT in KWARGS[name].values():
+            continue  # no id, or an id nobody owns: no object, so no denial to record
+        answers = expected(get_spec)
+        if all(answer == "404" for persona, answer in answers.items() if persona != "anon"):
+            continue  # a 404 for everyone (e.g. an item without a file): nothing is hidden
+        for persona, answer in answers.items():
+            if persona in ("ent", "bank") and answer == "404":
+                yield (name, persona)
+
+
+# Pages whose 404 does not come from a scoped selector (portal.audit.scope.get_in_scope) yet, so it records
+# no denial. The list may only shrink: a route listed here that does record one fails the test below.
+PAGE_404_NOT_AUDITED: set[tuple[str, str]] = {
+    # File downloads found through their case's scope by a second lookup, and the profile found by credit code.
+    ("riskcomp:claim-file", "bank"),
+    ("riskcomp:claim-file", "ent"),
+    ("subsidies:application-file", "bank"),
+    ("subsidies:application-file", "ent"),
+    ("whitelist:profile_detail", "ent"),
+}
+
+
+@pytest.mark.parametrize(("name", "persona"), sorted(_cross_tenant_page_404s()))
+def test_a_cross_tenant_page_404_writes_one_authz_denied_row(world, db, name, persona):
+    from portal.audit.models import AuditEvent
+
+    kwargs, _targets = _resolve_kwargs(KWARGS[name], world)
+    user = world.users[persona]
+    denials = AuditEvent.objects.filter(action="authz.denied", actor_id=user.pk)
+    before = denials.count()
+    assert call(world, persona, "get", reverse(name, kwargs=kwargs), api=False) == "404"
+    recorded = denials.count() - before
+    if (name, persona) in PAGE_404_NOT_AUDITED:
+        assert recorded == 0, f"{persona} {name} now records its denial: remove it from PAGE_404_NOT_AUDITED"
+    else:
+        assert recorded == 1, f"{persona} {name}: expected one authz.denied row, got {recorded}"
 
 
 # --- Check 6: every API view says who may call it ----------------------------------------------------------

@@ -3,6 +3,7 @@ IP bureau staff accept them into the next screening or decline them with a reaso
 its own group's recommendations; every move writes a RecommendationEvent."""
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from portal.notifications.models import Notification
@@ -170,7 +171,7 @@ def test_each_bank_sees_only_its_own_groups_recommendations(
     assert set(recommendation_scope(reviewer)) == {recommendation, theirs}
     with pytest.raises(Exception) as not_found:
         recommendation_get_for_user(user=bank_b_officer, pk=recommendation.pk)
-    assert not_found.typename == "Http404"
+    assert isinstance(not_found.value, Http404)  # a 404: existence does not leak
 
 
 # --- Pages --------------------------------------------------------------------------------------------
