@@ -8,6 +8,7 @@ counter is one atomic increment.
 """
 
 import time
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,7 +48,7 @@ def rate_limit_hit(*, scope: str, ident: str, rate: str) -> int | None:
     return max(1, int((window + 1) * period - now) + 1)
 
 
-class FixedWindowThrottle(BaseThrottle):
+class FixedWindowThrottle(BaseThrottle, ABC):
     """A DRF throttle over ``rate_limit_hit``: ``scope`` names the rate in REST_FRAMEWORK's
     DEFAULT_THROTTLE_RATES (read per request, so a test's settings override applies); ``get_ident``
     returns who is counted, or None for a request this throttle does not count. A refusal is DRF's 429
@@ -55,8 +56,9 @@ class FixedWindowThrottle(BaseThrottle):
 
     scope = ""
 
+    @abstractmethod
     def get_ident(self, request, view) -> str | None:
-        raise NotImplementedError
+        """Who is counted (an address, a client), or None for a request this throttle does not count."""
 
     def allow_request(self, request, view) -> bool:
         ident = self.get_ident(request, view)

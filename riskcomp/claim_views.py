@@ -670,8 +670,8 @@ def _content_disposition(name: str) -> str:
 @login_required
 @require_GET
 def claim_file(request, pk: int):
-    evidence = Evidence.objects.filter(pk=pk, claim__in=claim_scope(request.user)).first()
-    if evidence is None or not evidence.file:
+    evidence = get_in_scope(Evidence.objects.filter(claim__in=claim_scope(request.user)), pk)
+    if not evidence.file:
         raise Http404
     # Loan and pledge contracts, classifications, risk-sharing agreements: every opening is audited.
     audit_record(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from pledges.services.filing import safe_file_name
+from portal.audit.scope import OutOfScope
 from portal.audit.services import audit_record
 from subsidies import applications as services
 from subsidies.application_forms import (
@@ -125,17 +126,19 @@ def _file_of(user, kind: str, pk: int):
             LoanLine.objects.filter(pk=pk).filter(application__in=applications).first()
             or _asked_lines(user).filter(pk=pk).first()
         )
-        if line is None or not line.evidence:
+        if line is None:
+            raise OutOfScope(LoanLine, pk)
+        if not line.evidence:
             raise Http404
         return line.evidence, line.evidence_name, line
     if kind == "invoice":
-        fee = FeeLine.objects.filter(pk=pk, application__in=applications).first()
-        if fee is None or not fee.invoice:
+        fee = get_in_scope(FeeLine.objects.filter(application__in=applications), pk)
+        if not fee.invoice:
             raise Http404
         return fee.invoice, fee.invoice_name, fee
     if kind == "material":
-        material = Material.objects.filter(pk=pk, application__in=applications).first()
-        if material is None or not material.file:
+        material = get_in_scope(Material.objects.filter(application__in=applications), pk)
+        if not material.file:
             raise Http404
         return material.file, material.file_name, material
     raise Http404

@@ -15,12 +15,14 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pledges.models import IpAsset, LegalStatus, PledgeRegistration, RegistrationKind, Status
 from pledges.selectors import asset_pledge_states
 from portal.accounts.models import Organisation, OrgKind, Role, User
+from portal.audit.scope import OutOfScope
 from portal.identifiers.patent import PatentType
 from portal.policy.models import IpKind
 from whitelist.models import BatchEntry, Candidate, ConsentStatus, EnterpriseIndicator, RunStatus
@@ -227,14 +229,17 @@ def _score(profile: Profile, valid_rows: list[Asset]) -> None:
     profile.score = None if profile.score_withheld else sum(row["points"] for row in profile.score_rows)
 
 
-def enterprise_for_profile(*, user: User, uscc: str) -> Organisation | None:
-    """The enterprise with that credit code if ``user`` may see its profile, else None (a 404)."""
+def enterprise_for_profile(*, user: User, uscc: str) -> Organisation:
+    """The enterprise with that credit code if ``user`` may see its profile; else a 404, audited as a
+    denial when the enterprise exists (portal.audit.scope)."""
     enterprise = (
         Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True)
         .filter(Q(uscc=uscc.strip().upper()))
         .select_related("whitelist_consent", "enterprise_profile")
         .first()
     )
-    if enterprise is None or not profile_visible(user, enterprise):
-        return None
+    if enterprise is None:
+        raise Http404
+    if not profile_visible(user, enterprise):
+        raise OutOfScope(Organisation, enterprise.pk)
     return enterprise

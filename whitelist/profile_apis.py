@@ -1,15 +1,12 @@
 """``GET /api/v1/whitelist/enterprises/<uscc>/profile/``: the enterprise IP profile as JSON, for the same
 readers as the page (a bank: whitelisted or consenting enterprises only; anyone else 404)."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.accounts.models import Organisation, OrgKind
-from portal.audit.services import audit_hidden_denial
 from whitelist.profile import enterprise_for_profile, enterprise_profile
 
 
@@ -37,15 +34,6 @@ class ProfileApi(APIView):
     )
     def get(self, request, uscc: str):
         enterprise = enterprise_for_profile(user=request.user, uscc=uscc)
-        if enterprise is None:
-            code = uscc.strip().upper()
-            audit_hidden_denial(
-                request,
-                Organisation.objects.filter(kind=OrgKind.ENTERPRISE, uscc=code),
-                object_type="accounts.organisation",
-                object_id=code,
-            )
-            raise Http404
         profile = enterprise_profile(enterprise)
         indicator, candidate = profile.indicator, profile.candidate
         return Response(

@@ -2,7 +2,6 @@
 whitelisted or consenting enterprises) look one up by credit code. Anyone else gets a 404."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -27,7 +26,5 @@ def profile_lookup(request):
 @require_GET
 def profile_detail(request, uscc: str):
     enterprise = enterprise_for_profile(user=request.user, uscc=uscc)
-    if enterprise is None:
-        raise Http404
     profile = enterprise_profile(enterprise)
     return render(request, "whitelist/profile.html", {"profile": profile, "parts": SCORE_PARTS})

@@ -769,18 +769,6 @@ def _cross_tenant_page_404s():
                 yield (name, persona)
 
 
-# Pages whose 404 does not come from a scoped selector (portal.audit.scope.get_in_scope) yet, so it records
-# no denial. The list may only shrink: a route listed here that does record one fails the test below.
-PAGE_404_NOT_AUDITED: set[tuple[str, str]] = {
-    # File downloads found through their case's scope by a second lookup, and the profile found by credit code.
-    ("riskcomp:claim-file", "bank"),
-    ("riskcomp:claim-file", "ent"),
-    ("subsidies:application-file", "bank"),
-    ("subsidies:application-file", "ent"),
-    ("whitelist:profile_detail", "ent"),
-}
-
-
 @pytest.mark.parametrize(("name", "persona"), sorted(_cross_tenant_page_404s()))
 def test_a_cross_tenant_page_404_writes_one_authz_denied_row(world, db, name, persona):
     from portal.audit.models import AuditEvent
@@ -791,10 +779,10 @@ def test_a_cross_tenant_page_404_writes_one_authz_denied_row(world, db, name, pe
     before = denials.count()
     assert call(world, persona, "get", reverse(name, kwargs=kwargs), api=False) == "404"
     recorded = denials.count() - before
-    if (name, persona) in PAGE_404_NOT_AUDITED:
-        assert recorded == 0, f"{persona} {name} now records its denial: remove it from PAGE_404_NOT_AUDITED"
-    else:
-        assert recorded == 1, f"{persona} {name}: expected one authz.denied row, got {recorded}"
+    assert recorded == 1, (
+        f"{persona} {name}: expected one authz.denied row, got {recorded} (find the object with "
+        "portal.audit.scope.get_in_scope, or raise OutOfScope)"
+    )
 
 
 # --- Check 6: every API view says who may call it ----------------------------------------------------------
