@@ -19,6 +19,7 @@ Session authentication for now, like the registrations API (issue 10 adds API to
 
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +54,7 @@ from portal.idempotency.api import (
     idempotent,
 )
 from portal.identifiers.fields import UsccSerializerField
+from portal.postgresql import prepared_statements
 
 MAX_PARTICIPANTS = 20
 ZERO = Decimal("0")
@@ -565,9 +567,11 @@ class LoanListCreateApi(IdempotentAPIView):
             if name in query
         }
         paginator = LoanCursorPagination()
-        page = paginator.paginate_queryset(
-            loan_list_page(user=request.user, filters=filters), request, view=self
-        )
+        # Partner systems page through this list all day: its query is prepared once per connection.
+        with prepared_statements(connection):
+            page = paginator.paginate_queryset(
+                loan_list_page(user=request.user, filters=filters), request, view=self
+            )
         return paginator.get_paginated_response(LoanSummarySerializer(page, many=True).data)
 
     @extend_schema(

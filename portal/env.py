@@ -98,7 +98,8 @@ def env_database(name: str, *, sqlite_path: str) -> dict:
         raise ImproperlyConfigured(f"{name} has a port that is not a number") from None
     options = {key: values[-1] for key, values in parse_qs(url.query).items()}
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's backend with a health check that needs no round trip (portal.postgresql.base).
+        "ENGINE": "portal.postgresql",
         "NAME": dbname,
         "USER": unquote(url.username or ""),
         "PASSWORD": unquote(url.password or ""),

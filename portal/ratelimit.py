@@ -11,7 +11,7 @@ import time
 from abc import ABC, abstractmethod
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.throttling import BaseThrottle
 
 from portal.cache import PooledRedisCache
@@ -25,8 +25,11 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def _count(key: str, timeout: int) -> int:
-    if isinstance(cache, PooledRedisCache):
-        return cache.incr_window(key, timeout)
+    # ``cache`` is Django's proxy to this thread's cache object, never an instance of its class: ask the
+    # object itself.
+    backend = caches["default"]
+    if isinstance(backend, PooledRedisCache):
+        return backend.incr_window(key, timeout)
     # add() is atomic: the first request of the window creates the counter, incr() is atomic after it.
     if cache.add(key, 1, timeout=timeout):
         return 1

@@ -21,6 +21,7 @@ from portal.accounts.services import user_create
 from portal.apiauth.models import AccessToken, ApiClient
 from portal.audit.models import Outcome
 from portal.audit.services import audit_record
+from portal.postgresql import prepared_statements
 
 
 def _digest(value: str) -> str:
@@ -208,7 +209,8 @@ def token_user(token: str) -> User | None:
     """The service user a live token belongs to, acting under its client's membership; None for an
     unknown, expired or revoked token, or one whose client, user, membership or organisation is off."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
+    # Every API call runs this query: prepared once per connection, it is not planned again.
+    with prepared_statements(connection), connection.cursor() as cursor:
         cursor.execute(_token_sql(), [_digest(token), now, True, True, True, True])
         row = cursor.fetchone()
     if row is None:

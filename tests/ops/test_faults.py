@@ -45,7 +45,7 @@ pytestmark = [
     pytest.mark.ops,
     pytest.mark.postgres,
     pytest.mark.skipif(
-        settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+        settings.DATABASES["default"]["ENGINE"] != "portal.postgresql",
         reason="fault drills need PostgreSQL (set DATABASE_URL=postgres://...)",
     ),
     pytest.mark.skipif(

@@ -67,7 +67,7 @@ def test_typed_readers(monkeypatch):
 def test_database_url_parsing(monkeypatch):
     monkeypatch.setenv("X_DB", "postgres://ipfin:p%40ss@db.internal:5433/ipfin?sslmode=require")
     parsed = env_database("X_DB", sqlite_path="/tmp/x.sqlite3")
-    assert parsed["ENGINE"] == "django.db.backends.postgresql"
+    assert parsed["ENGINE"] == "portal.postgresql"
     assert (parsed["USER"], parsed["PASSWORD"], parsed["HOST"], parsed["PORT"]) == (
         "ipfin",
         "p@ss",
