@@ -71,6 +71,22 @@ def env_rate(name: str, default: str) -> str:
     return value
 
 
+def _sqlite(path: str) -> dict:
+    """The local run's database, shared by the web server, the Celery worker and beat (``make run``).
+    A transaction takes the write lock when it begins, so two processes never both hold a read lock they
+    each want to upgrade ("database is locked" at once, whatever the timeout); a writer waits up to 20 s;
+    write-ahead logging lets pages read while the worker writes."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }
+
+
 def env_database(name: str, *, sqlite_path: str) -> dict:
     """``DATABASE_URL`` as a Django DATABASES entry; SQLite when unset.
 
@@ -78,11 +94,11 @@ def env_database(name: str, *, sqlite_path: str) -> dict:
     """
     value = _raw(name)
     if not value:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": sqlite_path}
+        return _sqlite(sqlite_path)
     url = urlparse(value)
     if url.scheme == "sqlite":
         path = unquote(url.path)[1:] if url.path.startswith("//") else unquote(url.path)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path or sqlite_path}
+        return _sqlite(path or sqlite_path)
     if url.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(
             f"{name} must start with postgres://, postgresql:// or sqlite:///; got scheme {url.scheme!r}"
