@@ -796,7 +796,7 @@ def test_the_fast_list_writes_exactly_what_the_declared_fields_would(bank_a_offi
     loans = list(Loan.objects.select_related("bank", "enterprise").order_by("-id"))
     generic = [LoanSummarySerializer().to_representation(loan) for loan in loans]
     rows = list(loan_list_page(user=bank_a_officer, filters={}))
-    assert [row["id"] for row in rows] == [loan.pk for loan in loans]
+    assert [row.id for row in rows] == [loan.pk for loan in loans]
     fast = LoanSummarySerializer(rows, many=True).data
     assert [dict(row) for row in fast] == [dict(row) for row in generic]
     assert list(fast[0]) == list(generic[0])  # same keys, same order
