@@ -65,6 +65,7 @@ from loans.services.applications import (
 from pledges.selectors import asset_pledge_states
 from pledges.services.filing import safe_file_name
 from portal.accounts.models import OrgKind
+from portal.accounts.onboarding import verification_refusal
 from portal.audit.services import audit_record
 
 PAGE_SIZE = 20
@@ -125,6 +126,14 @@ def _product_ids(request) -> list[int]:
 def apply_view(request):
     user = request.user
     _require(can_create_loan_request(user))
+    if refusal := verification_refusal(user.organisation):
+        # Issue 11: not yet verified by the promotion centre; say so instead of a form that would fail.
+        return render(
+            request,
+            "accounts/onboarding/awaiting_verification.html",
+            {"message": refusal},
+            status=409 if request.method == "POST" else 200,
+        )
     if request.method == "POST":
         form = ApplyForm(request.POST, request.FILES, user=user)
         # Refuse an oversize body before the form reads every file into a temporary file.

@@ -165,6 +165,8 @@ SIGNIN_LOCKOUT_SECONDS = env_int("SIGNIN_LOCKOUT_SECONDS", 15 * 60, minimum=60)
 SIGNIN_THROTTLE = env_rate("SIGNIN_THROTTLE", "30/min")
 OTP_THROTTLE = env_rate("OTP_THROTTLE", "30/min")
 OTP_ACCOUNT_THROTTLE = env_rate("OTP_ACCOUNT_THROTTLE", "10/min")
+# Public enterprise registration and invitation-acceptance POSTs per address (portal.accounts.onboarding_views).
+REGISTRATION_THROTTLE = env_rate("REGISTRATION_THROTTLE", "20/hour")
 # Second factor (TOTP) for staff roles (portal.accounts.models.MFA_STAFF_ROLES); off in the DEBUG demo run.
 MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
 # How long the password step waits for its second step before the user must start again.

@@ -55,6 +55,7 @@ from pledges.models import RegistrationKind
 from pledges.selectors import asset_pledge_states, asset_scope
 from pledges.services.filing import detect_type, registration_draft_create, safe_file_name
 from portal.accounts.models import Membership, Organisation, Role
+from portal.accounts.onboarding import verification_refusal
 from portal.audit.services import audit_record
 from portal.notifications.services import notify
 from portal.policy.errors import PolicyYearMissing
@@ -478,6 +479,10 @@ def loan_request_create(
         raise ApplicationNotAllowed(
             message or _("You may apply only for your own enterprise."), forbidden=True
         )
+    # Issue 11: an enterprise that registered itself applies only once the promotion centre verified it.
+    refusal = verification_refusal(enterprise)
+    if refusal:
+        raise ApplicationNotAllowed(refusal)
     errors: dict[str, list[str]] = {}
     amount = parse_amount(amount, field="amount", errors=errors)
     term = parse_term(term_months, field="term_months", errors=errors)

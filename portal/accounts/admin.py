@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.accounts import lockout, mfa
-from portal.accounts.models import EnterpriseProfile, Membership, Organisation, Park, SignInFailures, User
+from portal.accounts.models import (
+    EnterpriseProfile,
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationEvent,
+    Park,
+    SignInFailures,
+    User,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -96,11 +105,41 @@ class EnterpriseProfileInline(admin.StackedInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "parent", "uscc", "district", "is_active")
-    list_filter = ("kind", "district", "is_active")
+    list_display = ("name", "kind", "parent", "uscc", "district", "verification_status", "is_active")
+    list_filter = ("kind", "district", "verification_status", "is_active")
     search_fields = ("name", "uscc")
     autocomplete_fields = ["parent"]
+    # Verification moves through the promotion centre's pages (transition table, event and audit rows).
+    readonly_fields = ("verification_status",)
     inlines = [EnterpriseProfileInline]
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrganisationEvent)
+class OrganisationEventAdmin(_ReadOnlyAdmin):
+    list_display = ("organisation", "from_status", "to_status", "actor", "at")
+    list_filter = ("to_status",)
+    search_fields = ("organisation__name", "organisation__uscc")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(_ReadOnlyAdmin):
+    """Invitations are sent, accepted and withdrawn by the organisations' administrators; staff only look."""
+
+    list_display = ("email", "organisation", "role", "created_at", "expires_at", "accepted_at", "revoked_at")
+    list_filter = ("role",)
+    search_fields = ("email", "organisation__name")
+    exclude = ("token_hash", "nonce")
 
 
 @admin.register(Park)

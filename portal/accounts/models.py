@@ -114,6 +114,26 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 }
 
 
+class VerificationStatus(models.TextChoices):
+    """Whether the promotion centre has verified an organisation that registered itself."""
+
+    PENDING = "pending", _("Pending verification")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+# Who may move an organisation's verification status where. Organisations that staff or the services create
+# start verified; only a self-registered enterprise starts pending.
+VERIFICATION_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
+    VerificationStatus.PENDING: {
+        VerificationStatus.VERIFIED: frozenset({Role.PROMOTION_OFFICER}),
+        VerificationStatus.REJECTED: frozenset({Role.PROMOTION_OFFICER}),
+    },
+    # A rejection can be reconsidered (new documents, a mistake): the centre verifies after all.
+    VerificationStatus.REJECTED: {VerificationStatus.VERIFIED: frozenset({Role.PROMOTION_OFFICER})},
+}
+
+
 class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
@@ -207,6 +227,15 @@ class Organisation(models.Model):
     )
     district = models.CharField(_("district"), max_length=6, choices=District.choices, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    verification_status = models.CharField(
+        _("verification"),
+        max_length=16,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.VERIFIED,
+        # Rows written in SQL (the statistics' scale data, benchmarks) are organisations the portal made.
+        db_default=VerificationStatus.VERIFIED,
+        db_index=True,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -245,6 +274,29 @@ class Organisation(models.Model):
     @property
     def is_government(self) -> bool:
         return self.kind in GOVERNMENT_KINDS
+
+
+class OrganisationEvent(models.Model):
+    """One move of an organisation's verification status: who, from, to, why, when."""
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), related_name="events", on_delete=models.CASCADE
+    )
+    actor = models.ForeignKey(
+        "User", verbose_name=_("actor"), related_name="+", on_delete=models.PROTECT, null=True, blank=True
+    )
+    from_status = models.CharField(_("from"), max_length=16, choices=VerificationStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=VerificationStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("organisation event")
+        verbose_name_plural = _("organisation events")
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.from_status or '-'} -> {self.to_status}"
 
 
 class EnterpriseProfile(models.Model):
@@ -318,6 +370,53 @@ class Membership(models.Model):
                     % {"role": self.role}
                 }
             )
+
+
+class Invitation(models.Model):
+    """An e-mailed, single-use link to join an organisation in a given role, valid for a week.
+
+    Only the SHA-256 of the token is stored, so the table alone opens nothing. The token itself is an HMAC
+    of ``nonce`` under the portal's secret key: the mail task recomputes it, and the outbox row carries
+    only the invitation's id, never a usable link.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), related_name="invitations", on_delete=models.CASCADE
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    token_hash = models.CharField(_("token (SHA-256)"), max_length=64, unique=True)
+    nonce = models.CharField(_("nonce"), max_length=64)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), related_name="+", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, verbose_name=_("accepted by"), related_name="+", on_delete=models.PROTECT, null=True, blank=True
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("revoked by"), related_name="+", on_delete=models.PROTECT, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.organisation}"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and not self.is_expired
 
 
 class SignInFailures(models.Model):

@@ -8,6 +8,7 @@ from portal.accounts.models import (
     Organisation,
     OrgKind,
     User,
+    VerificationStatus,
 )
 
 
@@ -19,14 +20,18 @@ def organisation_create(
     uscc: str | None = None,
     parent: Organisation | None = None,
     district: str = "",
+    verification_status: str = VerificationStatus.VERIFIED,
     actor: User | None = None,
 ) -> Organisation:
+    # Verified by default: staff and the demo create organisations they know. Only an enterprise registering
+    # itself (portal.accounts.onboarding.enterprise_register) starts pending.
     organisation = Organisation(
         name=name,
         kind=kind,
         uscc=(uscc or "").strip().upper() or None,
         parent=parent,
         district=district,
+        verification_status=verification_status,
     )
     organisation.full_clean()
     organisation.save()
@@ -45,10 +50,16 @@ def enterprise_create(
     flags: dict[str, bool] | None = None,
     contact_phone: str = "",
     contact_email: str = "",
+    verification_status: str = VerificationStatus.VERIFIED,
     actor: User | None = None,
 ) -> Organisation:
     organisation = organisation_create(
-        name=name, kind=OrgKind.ENTERPRISE, uscc=uscc, district=district, actor=actor
+        name=name,
+        kind=OrgKind.ENTERPRISE,
+        uscc=uscc,
+        district=district,
+        verification_status=verification_status,
+        actor=actor,
     )
     profile = EnterpriseProfile(
         organisation=organisation,

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from portal.accounts import views
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("security/mfa/disable/", views.mfa_disable, name="mfa_disable"),
     path("security/mfa/recovery-codes/", views.mfa_recovery_regenerate, name="mfa_recovery_regenerate"),
     path("acting/", views.switch_acting_membership, name="switch_acting"),
+    # Registration, verification, invitations and members (issue 11).
+    path("", include("portal.accounts.onboarding_urls")),
 ]

@@ -27,8 +27,10 @@ DEMO_API_CLIENT_SECRET = "demo-bank-a-core-secret-2026"  # noqa: S105  # nosec B
 DEMO_LOGINS = [
     ("Enterprise user / 企业用户", "demo_enterprise"),
     ("Enterprise administrator / 企业管理员", "demo_enterprise_admin"),
+    ("Enterprise awaiting verification / 待核验企业", "demo_pending_admin"),
     ("Bank officer (bank A) / 银行客户经理", "demo_bank_officer"),
     ("Bank manager (bank A) / 银行管理人员", "demo_bank_manager"),
+    ("Bank administrator (bank A) / 银行管理员", "demo_bank_admin"),
     ("Bank officer (bank B) / 银行客户经理", "demo_bank_b_officer"),
     ("Guarantor officer / 担保机构", "demo_guarantor"),
     ("Service commissioner / 服务专员", "demo_commissioner"),
