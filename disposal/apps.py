@@ -6,6 +6,18 @@ class DisposalConfig(AppConfig):
     name = "disposal"
     verbose_name = _("Disposal of pledged IP")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from disposal.search import search
+
+        return search(user, query)
+
+    def timeline(self, organisation, user) -> list:
+        """The enterprise's entries and next steps in this app, for its home page (portal/timeline.py)."""
+        from disposal.home import timeline
+
+        return timeline(organisation, user)
+
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 

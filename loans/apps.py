@@ -7,11 +7,29 @@ class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("IP-pledge loans")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from loans.search import search
+
+        return search(user, query)
+
     def seed_demo(self) -> int:
         """Called by `manage.py seed_demo` after the organisations and logins exist."""
         from loans.demo import seed_demo
 
         return seed_demo()
+
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from loans.home import home_work
+
+        return home_work(user)
+
+    def timeline(self, organisation, user) -> list:
+        """The enterprise's entries and next steps in this app, for its home page (portal/timeline.py)."""
+        from loans.home import timeline
+
+        return timeline(organisation, user)
 
     def home_links(self, user) -> list[dict]:
         """The loans card on the user's home page: the catalogue for all, each role's own work."""

@@ -6,6 +6,12 @@ class MatchmakingConfig(AppConfig):
     name = "matchmaking"
     verbose_name = _("Financing demand pool and events")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from matchmaking.search import search
+
+        return search(user, query)
+
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 

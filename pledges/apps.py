@@ -7,11 +7,29 @@ class PledgesConfig(AppConfig):
     name = "pledges"
     verbose_name = _("Pledge registrations and the IP register")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from pledges.search import search
+
+        return search(user, query)
+
     def seed_demo(self) -> int:
         """Called by `manage.py seed_demo` after the organisations and logins exist."""
         from pledges.demo import seed_demo
 
         return seed_demo()
+
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from pledges.home import home_work
+
+        return home_work(user)
+
+    def timeline(self, organisation, user) -> list:
+        """The enterprise's entries and next steps in this app, for its home page (portal/timeline.py)."""
+        from pledges.home import timeline
+
+        return timeline(organisation, user)
 
     def home_links(self, user) -> list[dict]:
         """The pledge-registration card on the user's home page: each role's own work."""

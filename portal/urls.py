@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from portal import views
+from portal import search, views
 
 api_v1 = [
     # Public, stable API (api-contract.md): no login, throttled per client IP.
@@ -21,8 +21,10 @@ api_v1 = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", search.search_view, name="search"),
     path("accounts/", include("portal.accounts.urls")),
     path("policy/", include("portal.policy.urls")),
+    path("help/", include("portal.help.urls")),
     path("identifiers/", include("portal.identifiers.urls")),
     path("calendar/", include("portal.workdays.urls")),
     path("notifications/", include("portal.notifications.urls")),

@@ -11,9 +11,12 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_GET
 
+from portal.accounts.models import OrgKind
 from portal.audit.services import request_id_for
 from portal.notifications.selectors import notification_list
 from portal.tasks import HEARTBEAT_KEY
+from portal.timeline import collect_timeline
+from portal.work import collect_work, split_work
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +36,13 @@ def home(request):
         "membership": request.user.membership,
         "latest_notifications": latest,
         "work_sections": sections,
+        "timeline": None,
     }
+    # The user's work first: each domain app counts its own queues (portal/work.py).
+    context["work_items"], context["work_clear"] = split_work(collect_work(request.user))
+    organisation = request.user.organisation
+    if organisation is not None and organisation.kind == OrgKind.ENTERPRISE:
+        context["timeline"] = collect_timeline(organisation, request.user)
     return render(request, "portal/home.html", context)
 
 

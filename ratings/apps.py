@@ -11,6 +11,18 @@ class RatingsConfig(AppConfig):
 
         signals.connect()
 
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from ratings.home import home_work
+
+        return home_work(user)
+
+    def timeline(self, organisation, user) -> list:
+        """The enterprise's entries and next steps in this app, for its home page (portal/timeline.py)."""
+        from ratings.home import timeline
+
+        return timeline(organisation, user)
+
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 

@@ -6,6 +6,18 @@ class RiskcompConfig(AppConfig):
     name = "riskcomp"
     verbose_name = _("Risk compensation")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from riskcomp.search import search
+
+        return search(user, query)
+
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from riskcomp.home import home_work
+
+        return home_work(user)
+
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 

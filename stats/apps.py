@@ -12,6 +12,12 @@ class StatsConfig(AppConfig):
 
         import_applied.connect(_refresh_after_import, dispatch_uid="stats-refresh-after-import")
 
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from stats.home import home_work
+
+        return home_work(user)
+
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 

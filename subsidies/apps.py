@@ -6,6 +6,24 @@ class SubsidiesConfig(AppConfig):
     name = "subsidies"
     verbose_name = _("Interest and fee subsidies")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from subsidies.search import search
+
+        return search(user, query)
+
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from subsidies.home import home_work
+
+        return home_work(user)
+
+    def timeline(self, organisation, user) -> list:
+        """The enterprise's entries and next steps in this app, for its home page (portal/timeline.py)."""
+        from subsidies.home import timeline
+
+        return timeline(organisation, user)
+
     def home_links(self, user) -> list[dict]:
         from django.urls import reverse
 

@@ -7,11 +7,23 @@ class WhitelistConfig(AppConfig):
     name = "whitelist"
     verbose_name = _("Enterprise whitelist")
 
+    def search(self, user, query) -> list:
+        """This app's groups for the portal's global search (portal.search)."""
+        from whitelist.search import search
+
+        return search(user, query)
+
     def seed_demo(self) -> int:
         """Called by `manage.py seed_demo` after the organisations, logins and loans exist."""
         from whitelist.demo import seed_demo
 
         return seed_demo()
+
+    def home_work(self, user) -> list:
+        """The user's queues in this app, counted, for the home page (portal/work.py)."""
+        from whitelist.home import home_work
+
+        return home_work(user)
 
     def home_links(self, user) -> list[dict]:
         from portal.accounts.models import OrgKind

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +121,28 @@ def whitelisted_until(enterprise: Organisation, today: date) -> date | None:
         .values_list("batch__valid_until", flat=True)
         .first()
     )
+
+
+def profile_scope(user: User) -> QuerySet[Organisation]:
+    """The active enterprises whose IP profile ``user`` may open: ``profile_visible`` as a queryset, for
+    searching (tests/portal/test_search.py holds the two to the same answer for every persona)."""
+    enterprises = Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True)
+    organisation = user.organisation if user.is_authenticated else None
+    if organisation is None:
+        return enterprises.none()
+    if is_whitelist_staff(user) or (
+        organisation.kind == OrgKind.JOINT_OFFICE and user.role == Role.JOINT_OFFICE_VIEWER
+    ):
+        return enterprises
+    own = Q(pk=organisation.pk)
+    if organisation.kind == OrgKind.BANK:
+        whitelisted = BatchEntry.objects.filter(
+            enterprise=OuterRef("pk"), published=True, batch__valid_until__gte=timezone.localdate()
+        )
+        return enterprises.filter(
+            own | Q(whitelist_consent__status=ConsentStatus.GRANTED) | Exists(whitelisted)
+        )
+    return enterprises.filter(own)
 
 
 def profile_visible(user: User, enterprise: Organisation, *, today: date | None = None) -> bool:

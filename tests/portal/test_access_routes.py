@@ -161,6 +161,7 @@ def _same(names: str, kwargs: dict) -> dict:
 # Which world object fills each route's parameters ("=x" is a literal, ABSENT an id nobody owns).
 KWARGS = {
     "notifications:mark_read": {"pk": "notification"},
+    "help:guide": {"role": "=enterprise"},
     "pledges:asset_detail": {"pk": "asset"},
     **_same(
         "pledges:registration_detail pledges:filing_edit pledges:material_upload pledges:submit pledges:confirm "
@@ -290,6 +291,10 @@ KWARGS = {
         {"pk": "commendation"},
     ),
     **_same("stats:export stats:export-download", {"pk": ABSENT}),
+    **_same(
+        "onboarding:verification_detail onboarding:invitation_revoke onboarding:member_update", {"pk": ABSENT}
+    ),
+    "onboarding:invitation_accept": {"token": "=" + "0" * 64},
 }
 
 # API path parameter -> world object, per operation path.
@@ -332,6 +337,7 @@ def _isolated_call(world, persona, method, url, *, api, targets):
 
 PAGES = {
     "home": ("login 200 200 200 200 200 200", "login 200 200 - - - -"),
+    "search": ("login 200 200 200 200 200 200", "login 405 405 405 405 405 405"),
     "login": ("200 302 302 302 302 302 302", "200 302 302 - - - -"),
     "mfa_verify": ("login", "login"),
     "mfa_enrol": ("login", "login"),
@@ -343,8 +349,22 @@ PAGES = {
     "mfa_disable": ("login 405 405 405 405 405 405", "login 302 302 - - - -"),
     "mfa_recovery_regenerate": ("login 405 405 405 405 405 405", "login 302 302 - - - -"),
     "switch_acting": ("login 405 405 405 405 405 405", "login 302 302 - - - -"),
+    # Onboarding (issue 11): public registration and invitation links; the promotion centre's queue; the
+    # organisation administrator's pages (no persona here administers an organisation).
+    "onboarding:register": ("200 302 302 302 302 302 302", "400 302 302 302 302 302 302"),
+    "onboarding:invitation_accept": ("404", "404"),
+    "onboarding:verification_queue": ("login 403 403 403 403 200 403", "login 405 405 405 405 405 405"),
+    "onboarding:verification_detail": ("login 403 403 403 403 404 403", "login 403 403 403 403 404 403"),
+    "onboarding:members": ("login 403 403 403 403 403 403", "login 405 405 405 405 405 405"),
+    "onboarding:invitation_create": ("login 405 405 405 405 405 405", "login 403 403 403 403 403 403"),
+    "onboarding:invitation_revoke": ("login 405 405 405 405 405 405", "login 403 403 403 403 403 403"),
+    "onboarding:member_update": ("login 405 405 405 405 405 405", "login 403 403 403 403 403 403"),
+    "onboarding:branch_create": ("login 403 403 403 403 403 403", "login 403 403 403 403 403 403"),
     "policy:overview": ("login 200 200 200 200 200 200", "login 405 405 405 405 405 405"),
     "policy:explainer": ("200", "405"),
+    "help:index": ("200", "405"),
+    "help:faq": ("200", "405"),
+    "help:guide": ("200", "405"),
     "identifiers:check": ("200", "405"),
     "workdays:calculator": ("200", "405"),
     "notifications:inbox": ("login 200 200 200 200 200 200", "login 405 405 405 405 405 405"),

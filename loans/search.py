@@ -1,0 +1,71 @@
+"""Global search over loans (issue 11): loan requests, each bank's application, and loans, found by their
+numbers (a prefix of "SQ-2026-000123" / "DK-2026-0001234", or a bank's own loan reference exactly) or by
+the borrowing enterprise's credit code or name, only inside the scopes their list pages use."""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from loans.selectors import application_scope, loan_scope, request_scope
+from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
+
+
+def search(user, query: Query) -> list[Group]:
+    enterprises = enterprise_ids_matching(query)
+    requests = (
+        request_scope(user=user)
+        .filter(Q(reference__startswith=query.code) | Q(enterprise_id__in=enterprises))
+        .select_related("enterprise")
+        .order_by("-pk")
+    )
+    applications = (
+        application_scope(user=user)
+        .filter(Q(request__reference__startswith=query.code) | Q(request__enterprise_id__in=enterprises))
+        .select_related("request", "request__enterprise", "bank")
+        .order_by("-pk")
+    )
+    loans = (
+        loan_scope(user=user)
+        .filter(
+            Q(reference__startswith=query.code)
+            | Q(bank_loan_ref=query.text)
+            | Q(enterprise_id__in=enterprises)
+        )
+        .select_related("enterprise", "bank")
+        .order_by("-pk")
+    )
+    return [
+        *group_from(
+            requests,
+            key="loan_requests",
+            title=_("Loan requests"),
+            rank=40,
+            hit=lambda row: Hit(
+                title=row.reference,
+                detail=row.enterprise.name,
+                url=reverse("loans:request_detail", args=[row.pk]),
+            ),
+        ),
+        *group_from(
+            applications,
+            key="loan_applications",
+            title=_("Loan applications"),
+            rank=41,
+            hit=lambda row: Hit(
+                title=f"{row.request.reference} · {row.bank.name}",
+                detail=f"{row.request.enterprise.name} · {row.get_status_display()}",
+                url=reverse("loans:application_detail", args=[row.pk]),
+            ),
+        ),
+        *group_from(
+            loans,
+            key="loans",
+            title=_("Loans"),
+            rank=42,
+            hit=lambda row: Hit(
+                title=row.reference + (f" ({row.bank_loan_ref})" if row.bank_loan_ref else ""),
+                detail=f"{row.enterprise.name} · {row.bank.name} · {row.get_status_display()}",
+                url=reverse("loans:loan_detail", args=[row.pk]),
+            ),
+        ),
+    ]

@@ -1,0 +1,136 @@
+"""Global search (issue 11): one box in the page header finds enterprises by credit code or name, IP assets
+by number, and cases by their case number, each kind only inside the user's own scope.
+
+The kernel imports no domain app (architecture.md §2). Each app's AppConfig offers
+``search(user, query) -> list[Group]``, built in the app's ``search.py`` on top of the scoping function its
+list pages use, so a search can never show a row the user could not open. This module holds what the apps
+share: the query's normal forms (``Query``), the result shapes (``Group``, ``Hit``), the bounded fetch
+(``group_from``: at most ``PER_KIND`` rows and a capped count of the rest) and the page.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from portal.accounts.models import Organisation, OrgKind
+
+MIN_LENGTH = 2
+MAX_LENGTH = 100
+PER_KIND = 10
+# Counting every match of a short name fragment would scan a whole table: past this many we say "more than".
+COUNT_CAP = 500
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the user typed, in the forms the fields are stored in."""
+
+    text: str  # trimmed, inner spaces collapsed: for names (contains)
+    code: str  # upper case, no spaces: credit codes, case numbers, IP numbers are stored this way
+
+    @classmethod
+    def parse(cls, raw: str | None) -> "Query":
+        text = _SPACES.sub(" ", (raw or "").strip())[:MAX_LENGTH]
+        return cls(text=text, code=text.replace(" ", "").upper())
+
+    @property
+    def too_short(self) -> bool:
+        return len(self.text) < MIN_LENGTH
+
+    @property
+    def ip_number(self) -> str:
+        """A patent number as people write it ("ZL 2021 1 0123456.7") to the stored form ("20211...")."""
+        return self.code.removeprefix("ZL")
+
+
+@dataclass(frozen=True)
+class Hit:
+    title: str
+    url: str
+    detail: str = ""
+
+
+@dataclass
+class Group:
+    key: str  # stable, for tests and the page's data-testid
+    title: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    capped: bool = False  # the total is at least COUNT_CAP + 1
+    rank: int = 100  # lower first: enterprises and IP before cases
+
+    @property
+    def more(self) -> int:
+        return max(self.total - len(self.hits), 0)
+
+
+def enterprise_ids_matching(query: Query) -> QuerySet:
+    """Ids of enterprises whose credit code starts with the query or whose name contains it: a subquery
+    an app puts *inside* its scoped queryset (it selects no rows by itself). The code comparison is a
+    case-sensitive prefix on the stored upper-case code, which the unique column's pattern index serves."""
+    return (
+        Organisation.objects.filter(kind=OrgKind.ENTERPRISE)
+        .filter(Q(uscc__startswith=query.code) | Q(name__icontains=query.text))
+        .values("pk")
+    )
+
+
+def group_from(
+    queryset: QuerySet, *, key: str, title: str, hit: Callable[[object], Hit], rank: int = 100
+) -> list[Group]:
+    """The first PER_KIND rows of an already scoped and filtered queryset as one group, or no group when
+    nothing matched. One query for the rows; a second, capped count only when there are more."""
+    rows = list(queryset[: PER_KIND + 1])
+    if not rows:
+        return []
+    total, capped = len(rows), False
+    if total > PER_KIND:
+        # COUNT over a LIMITed subquery: the database stops after COUNT_CAP + 1 rows.
+        total = queryset.order_by()[: COUNT_CAP + 1].count()
+        capped = total > COUNT_CAP
+    return [
+        Group(
+            key=key,
+            title=title,
+            hits=[hit(row) for row in rows[:PER_KIND]],
+            total=total,
+            capped=capped,
+            rank=rank,
+        )
+    ]
+
+
+def search(user, raw_query: str | None) -> tuple[Query, list[Group]]:
+    """Every app's groups for the query, in rank order; nothing for a query too short to mean anything."""
+    query = Query.parse(raw_query)
+    if query.too_short:
+        return query, []
+    groups = [
+        group
+        for config in apps.get_app_configs()
+        if callable(getattr(config, "search", None))
+        for group in config.search(user, query)
+    ]
+    return query, sorted(groups, key=lambda group: group.rank)
+
+
+@login_required
+@require_GET
+def search_view(request):
+    query, groups = search(request.user, request.GET.get("q"))
+    context = {
+        "query": query,
+        "asked": bool(query.text),
+        "groups": groups,
+        "min_length": MIN_LENGTH,
+        "per_kind": PER_KIND,
+        "count_cap": COUNT_CAP,
+    }
+    return render(request, "portal/search.html", context)

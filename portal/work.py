@@ -1,0 +1,59 @@
+"""The work each role finds first on its home page: what waits for the user, how much of it, and what is
+due soonest, each item a link to the page where it is done.
+
+The kernel imports no domain app: every installed app may offer ``home_work(user)`` on its AppConfig,
+returning ``WorkItem`` rows built from its own scoped selectors. Each app reads a count and at most
+``NEAREST`` rows per item, so the home page costs the same few queries however much work waits.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.apps import apps
+
+# How many of the soonest cases an item lists under its count.
+NEAREST = 3
+
+
+@dataclass(frozen=True)
+class Case:
+    """One of the soonest cases of a work item: what it is, its date and where it is worked."""
+
+    label: str
+    url: str
+    due: date | None = None
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A queue of the user's work: ``count`` cases (None for a summary), ``overdue`` of them past their date; ``due`` is the
+    nearest date and ``date_label`` says what that date is (due on, waiting since)."""
+
+    title: str
+    count: int | None
+    url: str
+    testid: str
+    due: date | None = None
+    date_label: str = ""
+    overdue: int = 0
+    nearest: list[Case] = field(default_factory=list)
+    # A line of figures in place of a queue (the joint-meeting office's dashboard has no cases to work).
+    summary: str = ""
+
+
+def collect_work(user) -> list[WorkItem]:
+    """Every app's work items for ``user``, in INSTALLED_APPS order (the floors of the portal)."""
+    items: list[WorkItem] = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "home_work", None)
+        if hook is not None:
+            items.extend(hook(user))
+    return items
+
+
+def split_work(items: list[WorkItem]) -> tuple[list[WorkItem], list[WorkItem]]:
+    """(items with something waiting or a summary to read, queues that are empty now): the page shows
+    the first in full and names the second on one line."""
+    busy = [item for item in items if item.count or item.summary]
+    clear = [item for item in items if not (item.count or item.summary)]
+    return busy, clear
