@@ -1,7 +1,9 @@
 """Demo data of the loans app for `manage.py seed_demo`, all made through the services by the people who
 would do it: the banks' products (published and one draft), a coaching case with a session, a request sent
 to two banks (one offer, one information request) and three loans a branch reported (repaying, settled,
-non-performing with its alerts).
+non-performing with its alerts). A second enterprise's request shows the rest of the choice: one bank
+declines, the other approves (its manager as the second person when the amount needs one), the enterprise
+accepts and the pledge registration is started from its loan.
 
 Idempotent: a product whose bank already has one of the same name is skipped, and the cases are seeded
 once.
@@ -15,10 +17,12 @@ from django.db import transaction
 from django.utils.timezone import localdate
 
 from loans.models import (
+    ApplicationStatus,
     Classification,
     CoachingRequest,
     CoachingStatus,
     CoachingTopic,
+    DeclineReason,
     FactKind,
     Loan,
     LoanSource,
@@ -29,9 +33,12 @@ from loans.models import (
     TargetFlag,
 )
 from loans.services.applications import (
+    application_accept,
     application_approve,
     application_assign,
+    application_decline,
     application_request_info,
+    application_second_approve,
     loan_request_create,
 )
 from loans.services.coaching import coaching_request_create, coaching_session_record, coaching_transition
@@ -225,7 +232,7 @@ def seed_demo() -> int:
         if publish:
             product_transition(product=product, to=ProductStatus.PUBLISHED, actor=manager)
         created += 1
-    return created + _seed_cases()
+    return created + _seed_cases() + _seed_decided_request()
 
 
 # --- Coaching, a request to two banks, and loans the banks reported -------------------------------------
@@ -433,3 +440,64 @@ def _enterprise_login(username: str, enterprise: Organisation) -> User:
         )
         membership_grant(user=user, organisation=enterprise, role=Role.ENTERPRISE_USER)
     return user
+
+
+def _seed_decided_request() -> int:
+    """北京康瑞生物医药 asked two banks: 工行 declined, the 北京银行 branch approved and the enterprise accepted
+    (the loan awaits its contract, the pledge registration draft is started). Once only."""
+    enterprise = Organisation.objects.filter(name=ENTERPRISES[1]).first()
+    users = {user.username: user for user in User.objects.filter(username__startswith="demo_")}
+    needed = ("demo_enterprise_2", "demo_bank_officer", "demo_bank_manager", "demo_bank_b_officer")
+    if enterprise is None or any(name not in users for name in needed):
+        return 0
+    if enterprise.loan_requests.exists():
+        return 0  # already seeded
+    products = list(
+        Product.objects.filter(
+            status=ProductStatus.PUBLISHED,
+            name__in=["中关村科创知识产权贷", "知识产权质押融资·科创贷"],
+        ).order_by("pk")
+    )
+    assets = _free_assets(enterprise)[:1]
+    if len(products) != 2 or not assets:
+        return 0
+    request = loan_request_create(
+        enterprise=enterprise,
+        amount=Decimal("3000000.00"),
+        term_months=12,
+        purpose="抗体偶联药物中试放大及临床前研究。",
+        assets=assets,
+        products=products,
+        actor=users["demo_enterprise_2"],
+    )
+    accepted = None
+    for application in request.applications.select_related("bank"):
+        if application.bank.parent_id is not None:  # the 北京银行 branch
+            officer = users["demo_bank_officer"]
+            application_assign(application=application, officer=officer, actor=officer)
+            application = application_approve(
+                application=application,
+                amount=Decimal("3000000.00"),
+                rate_pct=Decimal("3.40"),
+                term_months=12,
+                conditions="以所列发明专利质押；按月付息，到期还本。",
+                actor=officer,
+            )
+            if application.status == ApplicationStatus.AWAITING_SECOND_APPROVAL:
+                application = application_second_approve(
+                    application=application, actor=users["demo_bank_manager"]
+                )
+            accepted = application
+        else:
+            officer = users["demo_bank_b_officer"]
+            application_assign(application=application, officer=officer, actor=officer)
+            application_decline(
+                application=application,
+                reason_code=DeclineReason.OUTSIDE_PRODUCT,
+                note="本行该产品暂不受理生物医药行业。",
+                actor=officer,
+            )
+    if accepted is None:
+        return 0
+    application_accept(application=accepted, actor=users["demo_enterprise_2"])
+    return 1

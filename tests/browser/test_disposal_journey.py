@@ -4,27 +4,18 @@ moved into the past and the sweep task runs, instead of waiting); round 2 opens 
 20 %; a registered bidder bids in the browser; round 2 ends and the case is sold to that bid; bank A
 records the proceeds; the public listing shows the case sold."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from disposal.models import AuctionRound, CaseStatus, DisposalCase, RoundStatus
-from disposal.tasks import close_due_rounds
 from tests.browser.conftest import sign_in
+from tests.browser.journey_steps import end_open_round
 from tests.conftest import PASSWORD
 from tests.disposal.factories import npl_loan_with_assets
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _end_open_round() -> None:
-    now = timezone.now()
-    AuctionRound.objects.filter(status=RoundStatus.OPEN).update(
-        starts_at=now - timedelta(hours=3), ends_at=now - timedelta(seconds=1)
-    )
-    close_due_rounds.delay()
 
 
 def test_auction_fails_once_then_sells_and_the_proceeds_are_recorded(
@@ -82,12 +73,12 @@ def test_auction_fails_once_then_sells_and_the_proceeds_are_recorded(
         page.wait_for_selector("[data-testid=sold-price]:has-text('85,000.00')")
 
     browse(bank_opens_the_case_and_starts_the_auction)
-    _end_open_round()  # round 1: no bid
+    end_open_round()  # round 1: no bid
     second = AuctionRound.objects.get(status=RoundStatus.OPEN)
     assert second.number == 2 and second.reserve_price == Decimal("80000.00")
 
     browse(bidder_registers_and_bids)
-    _end_open_round()  # round 2: the bid reaches the reserve
+    end_open_round()  # round 2: the bid reaches the reserve
     case = DisposalCase.objects.get()
     assert case.status == CaseStatus.SOLD and case.deal_price == Decimal("85000.00")
     assert case.counterparty == outsider.organisation.name

@@ -24,17 +24,11 @@ from portal.accounts.models import Role
 from portal.identifiers.patent import PatentType
 from portal.policy.models import IpKind, PolicyParameterSet
 from tests.browser.conftest import sign_in
+from tests.browser.journey_steps import upload_pledge_materials
 from tests.conftest import PASSWORD
 from tests.loans.products_factory import make_product
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-REQUIRED_PATENT_ITEMS = [
-    ("request_form", "登记申请表.pdf"),
-    ("pledge_contract", "质押合同.pdf"),
-    ("identity_or_commitment", "身份证明.pdf"),
-]
 
 
 def test_eligibility_to_settlement_across_two_banks(
@@ -166,11 +160,7 @@ def test_eligibility_to_settlement_across_two_banks(
         page.wait_for_selector("[data-testid=acceptance-registrations] a")
         page.click("[data-testid=acceptance-registrations] a")
         page.wait_for_selector("[data-testid=checklist]")
-        for item, name in REQUIRED_PATENT_ITEMS:
-            page.select_option("#id_item", item)
-            page.set_input_files("#id_file", {"name": name, "mimeType": "application/pdf", "buffer": PDF})
-            page.click("[data-testid=upload-form] button[type=submit]")
-            page.wait_for_selector(f"[data-item={item}] a")
+        upload_pledge_materials(page)
         page.click("[data-testid=submit]")
         page.wait_for_selector(".msg-success")
         return declined

@@ -9,18 +9,10 @@ from django.utils import timezone, translation
 from pledges.models import AssetHolder, IpAsset, LegalStatus, PledgeRegistration, Status
 from portal.identifiers.patent import PatentType
 from tests.browser.conftest import sign_in
+from tests.browser.journey_steps import upload_pledge_materials
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-REQUIRED_PATENT_ITEMS = [
-    ("request_form", "登记申请表.pdf"),
-    ("pledge_contract", "质押合同.pdf"),
-    ("identity_or_commitment", "身份证明.pdf"),
-]
 
 
 def test_enterprise_files_bank_confirms_commissioner_registers(
@@ -52,12 +44,7 @@ def test_enterprise_files_bank_confirms_commissioner_registers(
         page.fill("#id_debt_end", "2027-01-04")
         page.click("[data-testid=filing-form] button[type=submit]")
         page.wait_for_selector("[data-testid=checklist]")
-        # The complete file: the office accepts nothing less.
-        for item, name in REQUIRED_PATENT_ITEMS:
-            page.select_option("#id_item", item)
-            page.set_input_files("#id_file", {"name": name, "mimeType": "application/pdf", "buffer": PDF})
-            page.click("[data-testid=upload-form] button[type=submit]")
-            page.wait_for_selector(f"[data-item={item}] a")
+        upload_pledge_materials(page)
         page.click("[data-testid=submit]")
         page.wait_for_selector(".msg-success")
         return page.url

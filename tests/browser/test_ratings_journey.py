@@ -7,17 +7,11 @@ import pytest
 
 from ratings.models import FollowUp, FollowUpKind, Invitation, InvitationStatus
 from tests.browser.conftest import sign_in
+from tests.browser.journey_steps import answer_rating
 from tests.conftest import PASSWORD
 from tests.ratings.factories import invite, registered_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _answer(page, score: int) -> None:
-    for scale in ("score", "timeliness", "helpfulness", "clarity"):
-        # Keyboard-usable radios: focus the answer and select it with the space bar.
-        page.focus(f"[data-testid=scale-{scale}] input[value='{score}']")
-        page.keyboard.press("Space")
 
 
 def test_bad_rating_is_called_back_rectified_and_re_rated(
@@ -32,7 +26,7 @@ def test_bad_rating_is_called_back_rectified_and_re_rated(
         sign_in(page, enterprise_user.username, PASSWORD)
         page.goto("/ratings/")
         page.click(f"[data-testid=rate-{invitation.pk}]")
-        _answer(page, 1)
+        answer_rating(page, 1)
         page.click("[data-testid=rating-submit]")
         # A dissatisfied rating needs a comment: the form comes back with the answers kept.
         page.wait_for_selector(".error")
@@ -59,7 +53,7 @@ def test_bad_rating_is_called_back_rectified_and_re_rated(
         sign_in(page, enterprise_user.username, PASSWORD)
         page.goto("/ratings/")
         page.click(f"[data-testid=rate-{invitation.pk}]")
-        _answer(page, 4)
+        answer_rating(page, 4)
         page.click("[data-testid=rating-submit]")
         page.wait_for_selector("[data-testid=invitation-status]")
         assert page.locator("[data-testid=rating-row]").count() == 2

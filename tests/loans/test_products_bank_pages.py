@@ -179,13 +179,23 @@ def test_seed_demo_loads_products_coaching_a_request_and_loans_once(db):
     seed_demo()
     apps.get_app_config("pledges").seed_demo()  # the IP register the demo request offers
     config = apps.get_app_config("loans")
-    assert config.seed_demo() == 6 + 3  # products, then the loans the branch reported
+    assert config.seed_demo() == 6 + 3 + 1  # products, the loans the branch reported, the accepted offer
     assert config.seed_demo() == 0
     assert Product.objects.filter(status=ProductStatus.PUBLISHED).count() == 5
     assert Product.objects.filter(status=ProductStatus.DRAFT).count() == 1
     assert CoachingRequest.objects.count() == 2
-    assert sorted(LoanApplication.objects.values_list("status", flat=True)) == ["approved", "info_requested"]
-    assert sorted(Loan.objects.values_list("status", flat=True)) == ["non_performing", "repaying", "settled"]
+    assert sorted(LoanApplication.objects.values_list("status", flat=True)) == [
+        "accepted",
+        "approved",
+        "declined",
+        "info_requested",
+    ]
+    assert sorted(Loan.objects.values_list("status", flat=True)) == [
+        "awaiting_contract",
+        "non_performing",
+        "repaying",
+        "settled",
+    ]
 
 
 def test_admin_lists_products_read_only(client, staff_admin, bank_a_officer):
