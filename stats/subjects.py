@@ -286,9 +286,12 @@ def _satisfaction(sql: SQL) -> str:
     # One row per rated case, its current rating (a re-rating after a rectification replaces the first),
     # dated by that rating. c1 ratings, c2 satisfied (4 or 5 points), c3 bad (1 or 2 points). The bank is
     # the bank that served the case (loan applications) or that was served (compensation claims).
+    # District, park and industry are those of the enterprise the case is about: the rater, except for a
+    # compensation claim, which its bank rates and which is about the borrower. The bank's own seat would put
+    # another district's case into a district administration's figures (security.md check 5).
     bank = (
         "CASE WHEN ro.kind = 'bank' THEN COALESCE(ro.parent_id, ro.id) "
-        "WHEN o.kind = 'bank' THEN COALESCE(o.parent_id, o.id) ELSE 0 END"
+        "WHEN ra.kind = 'bank' THEN COALESCE(ra.parent_id, ra.id) ELSE 0 END"
     )
     return f"""
         SELECT i.id, {sql.local_date("r.submitted_at")} AS d,
@@ -299,7 +302,10 @@ def _satisfaction(sql: SQL) -> str:
         FROM ratings_rating r
         JOIN ratings_invitation i ON i.id = r.invitation_id
         JOIN accounts_organisation ro ON ro.id = i.responsible_org_id
-        {_ENTERPRISE_JOIN.format(ent="i.rater_org_id")}
+        JOIN accounts_organisation ra ON ra.id = i.rater_org_id
+        LEFT JOIN riskcomp_claim cc ON i.subject_kind = 'compensation' AND cc.id = i.subject_id
+        LEFT JOIN loans_loan cl ON cl.id = cc.loan_id
+        {_ENTERPRISE_JOIN.format(ent="COALESCE(cl.enterprise_id, i.rater_org_id)")}
         WHERE r.is_current = {sql.true}
     """  # nosec B608 # SQL assembled from this module's constants; filter values are bound
 
