@@ -39,7 +39,7 @@ def test_weak_passwords_are_refused(enterprise_user, password):
         validate_password(password, user=enterprise_user)
 
 
-def test_the_organisation_name_is_refused_and_a_long_passphrase_accepted(make_user, make_enterprise):
+def test_the_organisation_name_is_refused_and_a_long_passphrase_accepted(make_user, make_enterprise, english):
     company = make_enterprise("Zhongxin Tech")
     user = make_user("zx_user", company, "enterprise_user")
     with pytest.raises(ValidationError, match="organisation"):
