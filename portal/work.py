@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.apps import apps
+from django.utils import timezone
 
 # How many of the soonest cases an item lists under its count.
 NEAREST = 3
@@ -39,6 +40,11 @@ class WorkItem:
     nearest: list[Case] = field(default_factory=list)
     # A line of figures in place of a queue (the joint-meeting office's dashboard has no cases to work).
     summary: str = ""
+
+
+def local_day(moment) -> date | None:
+    """The Beijing date of a moment, or None: the date a work item shows for a timestamp."""
+    return timezone.localdate(moment) if moment else None
 
 
 def collect_work(user) -> list[WorkItem]:

@@ -4,10 +4,9 @@ reviewer act on) and the shares an institution is asked to confirm. Read through
 
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.work import NEAREST, Case, WorkItem
+from portal.work import NEAREST, Case, WorkItem, local_day
 from riskcomp.models import ClaimStatus, Confirmation
 from riskcomp.permissions import claim_scope, confirmation_scope, is_participant_user, is_reviewer
 
@@ -24,10 +23,6 @@ def actionable_for_reviewer(user) -> Q:
     )
 
 
-def _day(moment):
-    return timezone.localdate(moment) if moment else None
-
-
 def _reviewer_work(user) -> WorkItem:
     queryset = claim_scope(user).filter(actionable_for_reviewer(user))
     nearest = list(
@@ -38,13 +33,13 @@ def _reviewer_work(user) -> WorkItem:
         count=queryset.count(),
         url=reverse("riskcomp:review-queue"),
         testid="work-riskcomp-review",
-        due=_day(nearest[0].submitted_at) if nearest else None,
+        due=local_day(nearest[0].submitted_at) if nearest else None,
         date_label=_("Waiting since:"),
         nearest=[
             Case(
                 f"{claim.reference} · {claim.bank.name} · {claim.get_status_display()}",
                 reverse("riskcomp:review-detail", args=[claim.pk]),
-                _day(claim.submitted_at),
+                local_day(claim.submitted_at),
             )
             for claim in nearest
         ],
@@ -59,13 +54,13 @@ def _participant_work(user) -> WorkItem:
         count=queryset.count(),
         url=reverse("riskcomp:confirmation-list"),
         testid="work-riskcomp-confirmations",
-        due=_day(nearest[0].claim.submitted_at) if nearest else None,
+        due=local_day(nearest[0].claim.submitted_at) if nearest else None,
         date_label=_("Waiting since:"),
         nearest=[
             Case(
                 f"{share.claim.reference} · {share.name}",
                 reverse("riskcomp:confirmation-decide", args=[share.pk]),
-                _day(share.claim.submitted_at),
+                local_day(share.claim.submitted_at),
             )
             for share in nearest
         ],

@@ -5,11 +5,10 @@ complete; and the enterprise's applications on its timeline. Read through ``appl
 
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem
+from portal.work import NEAREST, Case, WorkItem, local_day
 from subsidies.models import ApplicationEvent, ApplicationStatus, Confirmation
 from subsidies.permissions import (
     application_scope,
@@ -32,10 +31,6 @@ def actionable_for_reviewer(user) -> Q:
     )
 
 
-def _day(moment):
-    return timezone.localdate(moment) if moment else None
-
-
 def _reviewer_work(user) -> WorkItem:
     queryset = application_scope(user).filter(actionable_for_reviewer(user))
     nearest = list(
@@ -43,7 +38,7 @@ def _reviewer_work(user) -> WorkItem:
             F("review_clock_started_at").asc(nulls_last=True), F("submitted_at").asc(nulls_last=True), "pk"
         )[:NEAREST]
     )
-    since = [_day(a.review_clock_started_at or a.submitted_at) for a in nearest]
+    since = [local_day(a.review_clock_started_at or a.submitted_at) for a in nearest]
     return WorkItem(
         title=_("Subsidy applications waiting for you"),
         count=queryset.count(),
@@ -74,13 +69,13 @@ def _bank_work(user) -> WorkItem:
         count=queryset.count(),
         url=reverse("subsidies:confirmation-list"),
         testid="work-subsidy-confirmations",
-        due=_day(nearest[0].application.submitted_at) if nearest else None,
+        due=local_day(nearest[0].application.submitted_at) if nearest else None,
         date_label=_("Waiting since:"),
         nearest=[
             Case(
                 f"{line.application.enterprise.name} · {line.contract_number}",
                 reverse("subsidies:confirmation-decide", args=[line.pk]),
-                _day(line.application.submitted_at),
+                local_day(line.application.submitted_at),
             )
             for line in nearest
         ],
@@ -99,7 +94,7 @@ def _applicant_work(user) -> WorkItem:
             Case(
                 f"{a.reference} · {a.get_status_display()}",
                 reverse("subsidies:application-detail", args=[a.pk]),
-                _day(a.updated_at),
+                local_day(a.updated_at),
             )
             for a in nearest
         ],
