@@ -210,8 +210,13 @@ class _Checker:
                 contract_rows[ref] = number
                 codes.add(text(cells[at_code]).upper())
         refs = list(dict.fromkeys(ref for _number, _cells, ref, _kind in keyed if ref))
+        # The unique index on (bank, bank_loan_ref) covers non-empty references only; PostgreSQL cannot
+        # prove that of an array or of an IN list over 100 values, so without the exclude() it reads all
+        # of the bank's loans (20,000 references against a bank of 25,000 loans: 172 ms, 73 ms with it).
         for chunk in _in_chunks(refs):
-            for loan in Loan.objects.filter(bank=self.bank, bank_loan_ref__in=chunk):
+            for loan in Loan.objects.filter(bank=self.bank, bank_loan_ref__in=chunk).exclude(
+                bank_loan_ref=""
+            ):
                 self.plan.existing[loan.bank_loan_ref] = loan
         for chunk in _in_chunks(sorted(code for code in codes if code)):
             found = Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True, uscc__in=chunk)
