@@ -12,7 +12,7 @@ from loans.models import Product, ProductStatus
 from loans.permissions import is_bank_member
 from portal.accounts.models import Organisation, OrgKind, User
 from portal.accounts.selectors import bank_scope_ids
-from portal.audit.scope import get_in_scope
+from portal.audit.scope import OutOfScope, get_in_scope
 
 COMPARE_MAX = 4
 
@@ -228,7 +228,7 @@ def application_document_get_for_user(*, user: User, pk: int):
         applications = applications.filter(pk=document.application_id)
     application = applications.select_related("request").order_by("pk").first()
     if application is None:
-        raise Http404
+        raise OutOfScope(loan_models.ApplicationDocument, pk)  # a 404 the audit log records
     return document, application
 
 

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.audit.models import AuditAction
+from portal.audit.scope import get_in_scope
 from portal.audit.services import audit_record
 from portal.outbox import enqueue
 from portal.tabular import XLSX_CONTENT_TYPE, download
@@ -191,7 +192,8 @@ def cases_export(request):
 
 
 def _own_export(request, pk: int) -> Export:
-    return get_object_or_404(Export, pk=pk, requested_by=request.user)
+    """The user's own export; anyone else's is a 404 the audit log records."""
+    return get_in_scope(Export.objects.filter(requested_by=request.user), pk)
 
 
 @login_required

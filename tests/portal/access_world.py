@@ -2,23 +2,35 @@
 bank and an enterprise that own nothing, as the side that tries to reach what is not theirs.
 
 The demo (portal.management.demo and each app's ``seed_demo``) already holds one object of nearly every kind,
-owned by 北京银行 and its branches and by the demo enterprises, with every workflow at an interesting status.
+owned by 北京银行 and its branches and by the demo enterprises, with every workflow at an interesting status;
+the few kinds it lacks (an application document, a loan-facts upload, an indicator upload, a statistics export,
+an invitation) are made in ``build_world`` through the apps' own services, on the owners' side.
 Building the attackers fresh means every bank-owned and enterprise-owned object in the world is someone
 else's: a 200 for them on an object route is always a leak, never an accident of which bank the demo
 happened to pick.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
 
-from portal.accounts.models import District, Organisation, OrgKind, Park, Role, User
+from loans.services.applications import loan_request_create
+from loans.services.imports import loan_import_create
+from portal.accounts import onboarding
+from portal.accounts.models import District, Membership, Organisation, OrgKind, Park, Role, User
 from portal.accounts.services import enterprise_create, organisation_create, user_create
 from portal.management.demo import seed_demo
+from stats.models import Export
 from tests.conftest import PASSWORD, make_uscc
+from tests.loans.imports_factory import csv_bytes, day, row, upload_file
+from whitelist.imports import indicator_import_create
 
 OWNER_BANK = "北京银行"
 OWNER_BRANCH = "北京银行中关村分行"
@@ -48,6 +60,78 @@ class World:
 
 def _first(label: str, **filters):
     return apps.get_model(label).objects.filter(**filters).order_by("pk").first()
+
+
+def _run_queued_work():
+    """The tasks queued inside the block run (eagerly) when it ends, as if it had committed."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+# Objects the demo does not hold, made here through each app's own services (or, for a statistics export,
+# its one page), owned by the owners' side so that the attackers' 404 is proven against a real row.
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _application_document(application):
+    """A second request of the application's enterprise to the same product, with a document for the bank."""
+    loan_request = application.request
+    applicant = User.objects.get(
+        memberships__organisation=loan_request.enterprise,
+        memberships__role=Role.ENTERPRISE_USER,
+        memberships__is_active=True,
+        username__startswith="demo_",
+    )
+    new_request = loan_request_create(
+        enterprise=loan_request.enterprise,
+        amount=loan_request.amount,
+        term_months=loan_request.term_months,
+        purpose="研发投入",
+        assets=list(loan_request.assets.all()),
+        products=[application.product],
+        documents=[("财务报表", SimpleUploadedFile("财务报表.pdf", PDF, content_type="application/pdf"))],
+        actor=applicant,
+    )
+    return new_request.documents.get()
+
+
+def _loan_import(officer):
+    """An upload of the officer's bank, run and rejected (a fact for a loan the bank never reported), so
+    that it has an error report."""
+    content = csv_bytes([row("NOPE-1", "interest", day(5), "10")])
+    with translation.override("en"), _run_queued_work():
+        loan_import = loan_import_create(
+            bank=officer.organisation, uploaded_file=upload_file(content), actor=officer
+        )
+    loan_import.refresh_from_db()
+    return loan_import
+
+
+def _indicator_import(staff):
+    """A partner department's indicator file, run and rejected (a malformed credit code)."""
+    content = "uscc,enterprise_name,rd_ratio_pct\r\nNOT-A-CODE,北京某科技有限公司,3.5\r\n".encode()
+    with translation.override("en"), _run_queued_work():
+        record = indicator_import_create(
+            source="北京市科学技术委员会",
+            as_of=date(timezone.localdate().year - 1, 12, 31),
+            uploaded_file=SimpleUploadedFile("indicators.csv", content, content_type="text/csv"),
+            actor=staff,
+        )
+    record.refresh_from_db()
+    return record
+
+
+def _stats_export(user):
+    """A drill-down export of the statistics, asked for on its page (the only way one is made) and written."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    with _run_queued_work():
+        response = client.post(
+            reverse("stats:cases-export"),
+            {"period": str(timezone.localdate().year), "indicator": "loans_disbursed"},
+        )
+    assert response.status_code == 302, f"the statistics export was refused: {response.status_code}"
+    return Export.objects.filter(requested_by=user).order_by("-pk").first()
 
 
 def build_world() -> World:
@@ -139,6 +223,22 @@ def build_world() -> World:
     o["certificate"] = _first("training.Certificate")
     o["commendation"] = _first("training.Commendation")
     o["enterprise"] = Organisation.objects.get(pk=o["asset"].owner_id)
+    # Kinds the demo does not hold, made here on the owners' side.
+    o["application_document"] = _application_document(o["application"])
+    o["loan_import"] = _loan_import(User.objects.get(username="demo_bank_officer"))
+    o["indicator_import"] = _indicator_import(world.users["reviewer"])
+    o["stats_export"] = _stats_export(world.users["joint"])
+    bank_admin = User.objects.get(username="demo_bank_admin")
+    o["pending_enterprise"] = User.objects.get(username="demo_pending_admin").organisation
+    o["org_invitation"] = onboarding.invitation_create(
+        organisation=world.owner_bank,
+        email="new.officer@example.com",
+        role=Role.BANK_OFFICER,
+        actor=bank_admin,
+    )
+    o["membership"] = Membership.objects.get(
+        organisation=world.owner_bank, user__username="demo_bank_manager", is_active=True
+    )
     missing = sorted(name for name, obj in o.items() if obj is None)
     assert not missing, f"the demo data no longer holds: {missing}"
     return world
