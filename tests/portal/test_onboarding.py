@@ -14,6 +14,7 @@ from loans.errors import ApplicationNotAllowed
 from portal.accounts import onboarding
 from portal.accounts.models import (
     District,
+    EnterpriseProfile,
     Invitation,
     Membership,
     Organisation,
@@ -188,7 +189,10 @@ def test_the_promotion_centre_sees_the_queue_and_verifies(
     assert pending_enterprise.name in queue
 
     url = reverse("onboarding:verification_detail", args=[pending_enterprise.pk])
-    assert client.get(url).status_code == 200
+    EnterpriseProfile.objects.filter(organisation=pending_enterprise).update(contact_phone="13912345678")
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "139****5678" in page.content.decode() and "13912345678" not in page.content.decode()
     response = client.post(url, {"decision": VerificationStatus.VERIFIED, "reason": ""})
     assert response.status_code == 302
 
