@@ -46,7 +46,7 @@ from portal.outbox import enqueue
 
 # An invitation link works for a week (issue 11); after that the administrator sends a new one.
 INVITATION_VALID_DAYS = 7
-_TOKEN_SALT = "portal.accounts.onboarding.invitation"  # noqa: S105 (an HMAC key salt, not a secret)
+_TOKEN_SALT = "portal.accounts.onboarding.invitation"  # noqa: S105  # nosec B105 (an HMAC key salt, not a secret)
 
 
 # ---------------------------------------------------------------------------------------------------------
