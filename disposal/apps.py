@@ -6,6 +6,18 @@ class DisposalConfig(AppConfig):
     name = "disposal"
     verbose_name = _("Disposal of pledged IP")
 
+    def case_links(self, user) -> list:
+        """This app's scoped rows and their path to the financing case (portal.case_file)."""
+        from disposal.cases import case_links
+
+        return case_links(user)
+
+    def case_items(self, case, user) -> list:
+        """This app's rows of a financing case that the user may see (portal.case_file)."""
+        from disposal.cases import case_items
+
+        return case_items(case, user)
+
     def search(self, user, query) -> list:
         """This app's groups for the portal's global search (portal.search)."""
         from disposal.search import search

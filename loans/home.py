@@ -21,6 +21,7 @@ from loans.permissions import (
 )
 from loans.selectors import (
     application_scope,
+    case_scope,
     coaching_scope,
     enterprise_timeline,
     loan_scope,
@@ -128,6 +129,25 @@ def home_work(user) -> list[WorkItem]:
             )
         )
     if organisation is not None and organisation.kind == OrgKind.ENTERPRISE and user.role in ENTERPRISE_ROLES:
+        cases = list(case_scope(user=user).order_by("-pk")[:NEAREST])
+        if cases:
+            items.append(
+                WorkItem(
+                    title=_("Our financing cases"),
+                    count=None,
+                    url=reverse("loans:case_list"),
+                    testid="work-financing-cases",
+                    summary=_("Quote the case number to anyone who handles your financing."),
+                    nearest=[
+                        Case(
+                            case.reference,
+                            reverse("loans:case_detail", args=[case.pk]),
+                            _since(case.opened_at),
+                        )
+                        for case in cases
+                    ],
+                )
+            )
         items.append(
             _queue(
                 application_scope(user=user)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from loans import import_views, loan_views
+from loans import case_views, import_views, loan_views
 
 urlpatterns: list = [
     path("", loan_views.loan_list_view, name="loan_list"),
@@ -22,4 +22,10 @@ urlpatterns += [
     path("imports/<int:pk>/", import_views.import_detail_view, name="import_detail"),
     path("imports/<int:pk>/progress/", import_views.import_progress_view, name="import_progress"),
     path("imports/<int:pk>/errors.csv", import_views.import_errors_view, name="import_errors"),
+]
+
+# Financing cases: one number from the first coaching question to the last recovery.
+urlpatterns += [
+    path("cases/", case_views.case_list_view, name="case_list"),
+    path("cases/<int:pk>/", case_views.case_detail_view, name="case_detail"),
 ]

@@ -253,7 +253,64 @@ COACHING_TRANSITIONS: dict[str, dict[str, frozenset[str]]] = {
 }
 
 
+class CaseOrigin(models.TextChoices):
+    COACHING = "coaching", _("Coaching request")
+    REQUEST = "request", _("Loan request")
+    BANK_REPORT = "bank_report", _("Loan reported by the bank")
+
+
+class FinancingCase(models.Model):
+    """One enterprise's financing case (issue 11): the number it quotes from the first coaching question to
+    the last recovery. A coaching request or loan request opens a case, or joins the enterprise's case that
+    has neither a loan request nor a loan yet; a loan from an accepted offer is in its request's case; a
+    loan the bank reports without a portal application opens its own. Registrations, subsidy lines,
+    compensation claims and disposals belong to the case of their loan. A case has no status of its own:
+    its stage is read from what it holds (``loans/cases.py``)."""
+
+    reference = models.CharField(_("case number"), max_length=20, unique=True)
+    enterprise = models.ForeignKey(
+        Organisation,
+        verbose_name=_("enterprise"),
+        related_name="financing_cases",
+        on_delete=models.PROTECT,
+        limit_choices_to={"kind": "enterprise"},
+    )
+    origin = models.CharField(_("opened with"), max_length=16, choices=CaseOrigin.choices)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        related_name="+",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    opened_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("financing case")
+        verbose_name_plural = _("financing cases")
+        indexes = [models.Index(fields=["enterprise", "-id"], name="loans_case_enterprise_id")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+def _case_field(related_name: str):
+    # Nullable: loans reported before cases existed (and the synthetic scale data) have none; every
+    # service that creates a coaching request, a loan request or a loan sets it.
+    return models.ForeignKey(
+        FinancingCase,
+        verbose_name=_("case"),
+        related_name=related_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+
+
 class CoachingRequest(models.Model):
+    case = _case_field("coaching_requests")
     enterprise = models.ForeignKey(
         Organisation,
         verbose_name=_("enterprise"),
@@ -355,6 +412,7 @@ class CoachingEvent(models.Model):
 class LoanRequest(models.Model):
     """What the enterprise asks for, sent at once to one or more products (one application per bank)."""
 
+    case = _case_field("loan_requests")
     reference = models.CharField(_("request number"), max_length=20, unique=True)
     enterprise = models.ForeignKey(
         Organisation,
@@ -674,6 +732,7 @@ class LoanSource(models.TextChoices):
 class Loan(models.Model):
     """A loan contract and its current facts; ``LoanFact`` rows are the ledger these figures come from."""
 
+    case = _case_field("loans")
     reference = models.CharField(_("loan number"), max_length=20, unique=True)
     bank = models.ForeignKey(
         Organisation, verbose_name=_("lending bank"), related_name="loans", on_delete=models.PROTECT

@@ -1,4 +1,4 @@
-"""Global search over loans (issue 11): loan requests, each bank's application, and loans, found by their
+"""Global search over loans (issue 11): financing cases ("RZ-2026-0000123"), loan requests, each bank's application, and loans, found by their
 numbers (a prefix of "SQ-2026-000123" / "DK-2026-0001234", or a bank's own loan reference exactly) or by
 the borrowing enterprise's credit code or name, only inside the scopes their list pages use."""
 
@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from loans.selectors import application_scope, loan_scope, request_scope
+from loans.selectors import application_scope, case_scope, loan_scope, request_scope
 from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
 
 
@@ -34,7 +34,24 @@ def search(user, query: Query) -> list[Group]:
         .select_related("enterprise", "bank")
         .order_by("-pk")
     )
+    cases = (
+        case_scope(user=user)
+        .filter(Q(reference__startswith=query.code) | Q(enterprise_id__in=enterprises))
+        .select_related("enterprise")
+        .order_by("-pk")
+    )
     return [
+        *group_from(
+            cases,
+            key="financing_cases",
+            title=_("Financing cases"),
+            rank=39,
+            hit=lambda row: Hit(
+                title=row.reference,
+                detail=f"{row.enterprise.name} · {row.get_origin_display()}",
+                url=reverse("loans:case_detail", args=[row.pk]),
+            ),
+        ),
         *group_from(
             requests,
             key="loan_requests",

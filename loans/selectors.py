@@ -13,6 +13,7 @@ from loans.permissions import is_bank_member
 from portal.accounts.models import Organisation, OrgKind, User
 from portal.accounts.selectors import bank_scope_ids
 from portal.audit.scope import OutOfScope, get_in_scope
+from portal.case_file import case_visibility
 
 COMPARE_MAX = 4
 
@@ -684,7 +685,9 @@ def loan_list(*, user: User, filters: dict | None = None) -> QuerySet[Loan]:
 
 def loan_get_for_user(*, user: User, pk: int) -> Loan:
     """The loan with its bank and borrower, or 404 when it is outside the user's scope."""
-    return get_in_scope(loan_scope(user=user).select_related("bank", "bank__parent", "enterprise"), pk)
+    return get_in_scope(
+        loan_scope(user=user).select_related("bank", "bank__parent", "enterprise", "case"), pk
+    )
 
 
 # --- Batch uploads of loan facts --------------------------------------------------------------------
@@ -706,3 +709,19 @@ def loan_import_list(*, user: User) -> QuerySet:
 def loan_import_get_for_user(*, user: User, pk: int):
     """The upload, or 404 when it is another bank's (existence does not leak)."""
     return get_in_scope(loan_import_scope(user=user).select_related("bank", "uploaded_by"), pk)
+
+
+# --- Financing cases (issue 11) ---------------------------------------------------------------------
+
+
+def case_scope(*, user: User) -> QuerySet:
+    """The cases the user may open: those any app shows them part of (``portal.case_file``): the
+    enterprise its own, a bank those it was asked to lend in, the promotion centre and the oversight
+    roles all, a coach those it coaches, a guarantor or insurer those whose claims it shares."""
+    if not user.is_authenticated:
+        return loan_models.FinancingCase.objects.none()
+    return loan_models.FinancingCase.objects.filter(case_visibility(user))
+
+
+def case_get_for_user(*, user: User, pk: int):
+    return get_in_scope(case_scope(user=user).select_related("enterprise", "opened_by"), pk)

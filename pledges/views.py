@@ -592,8 +592,11 @@ def registration_detail(request, pk: int):
     )
     items = [row["item"] for row in checklist]
     office_moves = [to for to in moves if to != Status.NEEDS_CORRECTION] if office else []
+    # The financing case of the loan this registration secures (loans.FinancingCase), if any.
+    loan = registration.loans.exclude(case=None).select_related("case").order_by("pk").first()
     context = {
         "registration": registration,
+        "financing_case": loan.case if loan else None,
         "assets": registration.asset_links.select_related("asset").prefetch_related("asset__holders"),
         "is_office": office,
         "is_pledgor": pledgor,

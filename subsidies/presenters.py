@@ -109,6 +109,8 @@ BATCH_ACTIONS = {
     "checklist_deleted": gettext_lazy("Checklist item deleted"),
     "checklist_reordered": gettext_lazy("Checklist reordered"),
     "budget_allocated": gettext_lazy("Budget allocated by the finance bureau"),
+    "recompute_failed": gettext_lazy("Recomputation under the corrected parameters failed"),
+    "recompute_restarted": gettext_lazy("Recomputation started again"),
 }
 
 
@@ -126,7 +128,7 @@ def batch_events(batch: Batch) -> list[dict]:
 
 def sheet(application: Application) -> dict:
     """The calculation sheet's context: loan lines (with ``reason_texts``), fees, the parameters applied."""
-    lines = list(application.loan_lines.select_related("bank", "loan").order_by("pk"))
+    lines = list(application.loan_lines.select_related("bank", "loan", "loan__case").order_by("pk"))
     explain_reasons(application, lines)
     values = application.parameters.values
     return {

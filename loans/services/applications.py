@@ -48,6 +48,7 @@ from loans.models import (
 )
 from loans.permissions import application_roles_on, can_create_loan_request, can_transition_application
 from loans.selectors import application_assignable_officers, product_public_list
+from loans.services.cases import CaseOrigin, case_for
 from loans.services.references import LOAN_SERIES, REQUEST_SERIES, next_reference
 from pledges.calculations import add_months
 from pledges.errors import PledgeError
@@ -494,6 +495,7 @@ def loan_request_create(
     _raise(errors)
 
     loan_request = LoanRequest.objects.create(
+        case=case_for(enterprise_id=enterprise.pk, origin=CaseOrigin.REQUEST, actor=actor),
         reference=next_reference(series=REQUEST_SERIES, year=timezone.localdate().year),
         enterprise=enterprise,
         amount=amount,
@@ -966,6 +968,7 @@ def application_accept(*, application: LoanApplication, actor) -> tuple[Loan, li
                         details={},
                     )
             loan = Loan.objects.create(
+                case_id=target.request.case_id,
                 reference=next_reference(series=LOAN_SERIES, year=today.year),
                 bank=target.bank,
                 bank_loan_ref="",

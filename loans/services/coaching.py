@@ -34,6 +34,7 @@ from loans.models import (
 )
 from loans.permissions import can_request_coaching, can_transition_coaching, coaching_roles_on
 from loans.selectors import coach_choices
+from loans.services.cases import CaseOrigin, case_for
 from portal.accounts.models import Membership, OrgKind, User
 from portal.audit.services import audit_record
 from portal.notifications.services import notify
@@ -153,6 +154,7 @@ def coaching_request_create(
         errors["contact_phone"] = [_("Enter a phone number: digits, spaces, +, - and brackets.")]
     _raise_if(errors, _("The coaching request cannot be saved as given."))
     request = CoachingRequest.objects.create(
+        case=case_for(enterprise_id=enterprise.pk, origin=CaseOrigin.COACHING, actor=actor),
         enterprise=enterprise,
         topic=topic,
         message=message,

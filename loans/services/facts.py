@@ -28,6 +28,7 @@ from loans.models import (
     ParticipantKind,
 )
 from loans.permissions import can_record_loan
+from loans.services.cases import CaseOrigin, case_for
 from loans.services.references import LOAN_SERIES, next_reference
 from portal.accounts.models import Organisation, OrgKind
 from portal.audit.services import audit_record
@@ -272,6 +273,7 @@ def loan_create(
     try:
         with transaction.atomic():  # a concurrent twin loses on the unique constraint, not with a 500
             loan = Loan.objects.create(
+                case=case_for(enterprise_id=enterprise.pk, origin=CaseOrigin.BANK_REPORT, actor=actor),
                 reference=next_reference(series=LOAN_SERIES, year=timezone.localdate().year),
                 bank=bank,
                 enterprise=enterprise,

@@ -40,7 +40,9 @@ from loans.import_format import (
     read_rows,
 )
 from loans.models import (
+    CaseOrigin,
     FactKind,
+    FinancingCase,
     ImportStatus,
     Loan,
     LoanEvent,
@@ -51,7 +53,7 @@ from loans.models import (
 )
 from loans.permissions import can_import_loan_facts
 from loans.services.facts import clean_contract
-from loans.services.references import LOAN_SERIES, next_references
+from loans.services.references import CASE_SERIES, LOAN_SERIES, next_references
 from loans.signals import import_applied
 from pledges.services.filing import safe_file_name
 from portal.accounts.models import Organisation, OrgKind
@@ -582,6 +584,7 @@ def _run(loan_import: LoanImport) -> None:
 
 _FACT_COLUMNS = ["id", "loan_id", "kind", "occurred_on", "amount", "overdue_days", "classification", "note"]
 _FACT_COLUMNS += ["source", "reported_by_id", "reported_at"]
+_CASE_COLUMNS = ["id", "reference", "enterprise_id", "origin", "opened_by_id", "opened_at"]
 _EVENT_COLUMNS = ["id", "loan_id", "actor_id", "from_status", "to_status", "fact_id", "reason", "at"]
 
 
@@ -697,17 +700,32 @@ def _lock_existing(plan: _Plan, bank: Organisation) -> dict[str, Loan]:
     return locked
 
 
+def _open_cases(plan: _Plan, *, actor, now) -> list[int]:
+    """A financing case per loan the file creates (a loan reported without a portal application opens
+    its own, ``loans/services/cases.py``), in file order; the import's audit row stands for them all."""
+    year = timezone.localdate().year
+    references = next_references(series=CASE_SERIES, year=year, count=len(plan.new_loans))
+    rows = [
+        [None, reference, new.enterprise_id, str(CaseOrigin.BANK_REPORT), actor.pk, now]
+        for new, reference in zip(plan.new_loans.values(), references, strict=True)
+    ]
+    _insert(FinancingCase, _CASE_COLUMNS, rows, count=len(rows))
+    return [row[0] for row in rows]
+
+
 def _new_loan_rows(plan: _Plan, *, bank: Organisation, actor, now) -> tuple[list[str], list[list]]:
     """The columns and rows of the loans the file creates, in file order, each with its state after
-    the file."""
+    the file and its new case."""
     references = next_references(
         series=LOAN_SERIES, year=timezone.localdate().year, count=len(plan.new_loans)
     )
+    case_ids = _open_cases(plan, actor=actor, now=now)
     columns, rows = [], []
-    for (ref, new), reference in zip(plan.new_loans.items(), references, strict=True):
+    for (ref, new), reference, case_id in zip(plan.new_loans.items(), references, case_ids, strict=True):
         state = plan.states[ref]
         values = {
             **new.values,
+            "case_id": case_id,
             **{name: getattr(state, name) for name in LoanState.FIELDS},
             "reference": reference,
             "bank_id": bank.pk,

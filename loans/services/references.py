@@ -1,4 +1,5 @@
-"""Numbers people quote on the phone: loan requests "SQ-2026-000123", loans "DK-2026-0001234"."""
+"""Numbers people quote on the phone: financing cases "RZ-2026-0000123", loan requests "SQ-2026-000123",
+loans "DK-2026-0001234"."""
 
 from django.db import IntegrityError, transaction
 
@@ -6,7 +7,8 @@ from loans.models import SequenceCounter
 
 REQUEST_SERIES = "SQ"  # 申请
 LOAN_SERIES = "DK"  # 贷款
-_DIGITS = {REQUEST_SERIES: 6, LOAN_SERIES: 7}
+CASE_SERIES = "RZ"  # 融资 (a case per loan reported by a bank, hence as wide as loans)
+_DIGITS = {REQUEST_SERIES: 6, LOAN_SERIES: 7, CASE_SERIES: 7}
 
 
 def next_references(*, series: str, year: int, count: int = 1) -> list[str]:
