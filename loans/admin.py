@@ -5,6 +5,7 @@ from loans.models import (
     CoachingEvent,
     CoachingRequest,
     CoachingSession,
+    FinancingCase,
     Loan,
     LoanAlert,
     LoanApplication,
@@ -96,6 +97,14 @@ class LoanApplicationInline(ReadOnlyInline):
     model = LoanApplication
     fields = ("bank", "product", "status", "officer", "offer_amount", "offer_rate_pct", "offer_term_months")
     show_change_link = True
+
+
+@admin.register(FinancingCase)
+class FinancingCaseAdmin(ReadOnlyAdmin):
+    list_display = ("reference", "enterprise", "origin", "opened_at")
+    list_filter = ("origin",)
+    search_fields = ("reference", "enterprise__name", "enterprise__uscc")
+    list_select_related = ("enterprise",)
 
 
 @admin.register(LoanRequest)

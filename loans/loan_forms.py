@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from loans.calculations import ALLOWED_IN
 from loans.models import Classification, FactKind, LoanStatus, ParticipantKind
+from portal.forms import QuickSelect
 
 _MONEY = {"max_digits": 14, "decimal_places": 2}
 _RATE = {"max_digits": 5, "decimal_places": 2}
@@ -86,16 +87,19 @@ class LoanContractForm(forms.Form):
 class ParticipantForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=[("", "—"), *ParticipantKind.choices])
     organisation = forms.ModelChoiceField(
-        label=_("Registered institution"), queryset=None, required=False, empty_label="—"
+        label=_("Registered institution"), queryset=None, required=False, empty_label="—", widget=QuickSelect
     )
     # For an institution not registered in the portal.
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
     risk_share = forms.DecimalField(label=_("Risk share"), **_SHARE)
     dispersed = forms.DecimalField(label=_("Part passed on"), required=False, initial=Decimal("0"), **_SHARE)
 
-    def __init__(self, *args, institutions=None, **kwargs):
+    def __init__(self, *args, institutions=None, institution_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = institutions
+        if institution_choices is not None:
+            # Read once for the whole formset, not once per row (validation still looks up the queryset).
+            self.fields["organisation"].choices = institution_choices
 
     def participant(self) -> dict:
         """The row as the service takes it."""

@@ -138,10 +138,14 @@ def _detail(request, loan, *, status: int = 200, **forms):
                 initial=LoanContractForm.initial_from(loan)
             )
         if open_loan:
+            institutions = _institutions(request.user)
             context["participant_formset"] = forms.get("participant_formset") or ParticipantFormSet(
                 initial=participant_initial(loan),
                 prefix="participants",
-                form_kwargs={"institutions": _institutions(request.user)},
+                form_kwargs={
+                    "institutions": institutions,
+                    "institution_choices": [("", "—"), *((org.pk, str(org)) for org in institutions)],
+                },
             )
             context["participant_errors"] = forms.get("participant_errors", [])
             fact_form = forms.get("fact_form") or LoanFactForm(status=loan.status)
