@@ -16,6 +16,7 @@ BENCHMARKS = {
     "whitelist_pull": "bench.whitelist:pull",
     "subsidies": "bench.subsidies",
     "stats": "bench.stats",
+    "pages": "bench.pages",
 }
 
 

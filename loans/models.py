@@ -806,6 +806,8 @@ class Loan(models.Model):
             models.Index(fields=["bank", "-id"], name="loans_loan_bank_id"),
             models.Index(fields=["enterprise", "-id"], name="loans_loan_enterprise_id"),
             models.Index(fields=["status", "-id"], name="loans_loan_status_id"),
+            # A bank's home: its loans awaiting a fact, longest waiting first (bench pages).
+            models.Index(fields=["bank", "status", "created_at", "id"], name="loans_loan_bank_waiting"),
         ]
         constraints = [
             # A replay without an idempotency key is a conflict, never a second loan (security.md §31).

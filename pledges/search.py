@@ -19,7 +19,13 @@ def search(user, query: Query) -> list[Group]:
         .select_related("owner")
         .order_by("kind", "number", "pk")
     )
-    pledging = RegistrationAsset.objects.filter(asset__number=query.ip_number).values("registration_id")
+    # The registrations pledging an asset of that number, as a list (a handful): inside the OR below a
+    # subquery would make PostgreSQL scan every registration (portal.search.enterprise_ids_matching).
+    pledging = list(
+        RegistrationAsset.objects.filter(asset__number=query.ip_number).values_list(
+            "registration_id", flat=True
+        )
+    )
     registrations = (
         registration_scope(user=user)
         .filter(

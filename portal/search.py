@@ -11,6 +11,7 @@ share: the query's normal forms (``Query``), the result shapes (``Group``, ``Hit
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,9 @@ MAX_LENGTH = 100
 PER_KIND = 10
 # Counting every match of a short name fragment would scan a whole table: past this many we say "more than".
 COUNT_CAP = 500
+# Up to this many enterprises match, the apps filter by their ids as a list (read once per search, see
+# ``enterprise_ids_matching``); past it, by the subquery.
+ENTERPRISE_IDS_LISTED = 1000
 _SPACES = re.compile(r"\s+")
 
 
@@ -49,6 +53,14 @@ class Query:
         """A patent number as people write it ("ZL 2021 1 0123456.7") to the stored form ("20211...")."""
         return self.code.removeprefix("ZL")
 
+    @cached_property
+    def enterprise_ids(self) -> list[int] | None:
+        """The matching enterprises' ids, read once per search (every app's search asks for them), or None
+        when more than ENTERPRISE_IDS_LISTED match. (``cached_property`` writes the instance's __dict__,
+        which a frozen dataclass allows.)"""
+        ids = list(_enterprises_matching(self).values_list("pk", flat=True)[: ENTERPRISE_IDS_LISTED + 1])
+        return ids if len(ids) <= ENTERPRISE_IDS_LISTED else None
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -71,15 +83,25 @@ class Group:
         return max(self.total - len(self.hits), 0)
 
 
-def enterprise_ids_matching(query: Query) -> QuerySet:
-    """Ids of enterprises whose credit code starts with the query or whose name contains it: a subquery
-    an app puts *inside* its scoped queryset (it selects no rows by itself). The code comparison is a
-    case-sensitive prefix on the stored upper-case code, which the unique column's pattern index serves."""
-    return (
-        Organisation.objects.filter(kind=OrgKind.ENTERPRISE)
-        .filter(Q(uscc__startswith=query.code) | Q(name__icontains=query.text))
-        .values("pk")
+def _enterprises_matching(query: Query) -> QuerySet:
+    return Organisation.objects.filter(kind=OrgKind.ENTERPRISE).filter(
+        Q(uscc__startswith=query.code) | Q(name__icontains=query.text)
     )
+
+
+def enterprise_ids_matching(query: Query) -> list[int] | QuerySet:
+    """Ids of enterprises whose credit code starts with the query or whose name contains it, for an app to
+    put *inside* its scoped queryset (``enterprise_id__in=...``). The code comparison is a case-sensitive
+    prefix on the stored upper-case code, which the unique column's pattern index serves.
+
+    Usually a list of ids, read once per search: an app ORs this with its own indexed conditions (a case
+    number prefix), and PostgreSQL serves an OR of indexed conditions by combining index scans, but an OR
+    holding a subquery only by scanning the whole table (a bank's loans and registrations searched by an
+    enterprise name: 600 ms each among a million, against 60 ms with the ids). When more enterprises match
+    than ENTERPRISE_IDS_LISTED (a fragment like "北京"), it is the subquery (which selects no rows by itself).
+    """
+    ids = query.enterprise_ids
+    return ids if ids is not None else _enterprises_matching(query).values("pk")
 
 
 def group_from(
