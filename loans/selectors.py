@@ -720,6 +720,10 @@ def case_scope(*, user: User) -> QuerySet:
     roles all, a coach those it coaches, a guarantor or insurer those whose claims it shares."""
     if not user.is_authenticated:
         return loan_models.FinancingCase.objects.none()
+    if loan_permissions.coaching_is_enterprise_user(user):
+        # The enterprise's own users see every coaching request, request and loan of theirs, and every
+        # case holds one of those from its opening: the same answer as asking every app, in one condition.
+        return loan_models.FinancingCase.objects.filter(enterprise_id=user.organisation.pk)
     return loan_models.FinancingCase.objects.filter(case_visibility(user))
 
 

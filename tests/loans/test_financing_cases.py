@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from loans.models import ApplicationStatus as S
 from loans.models import CaseOrigin, FinancingCase, Loan
+from loans.selectors import case_scope
 from loans.services.facts import loan_create
 from loans.services.imports import loan_import_create
 from portal.audit.models import AuditEvent
+from portal.case_file import case_visibility
 from portal.search import search
 from riskcomp import claims
 from tests.disposal.factories import npl_loan_with_assets, open_case
@@ -284,3 +286,19 @@ def test_the_case_page_costs_the_same_queries_however_many_parts(
     client.force_login(promotion_officer)
     with django_assert_max_num_queries(30):
         assert client.get(reverse("loans:case_detail", args=[whole_case.pk])).status_code == 200
+
+
+def test_the_enterprise_users_shortcut_gives_the_apps_answer(
+    enterprise_user, bank_a_officer, outsider, whole_case
+):
+    """``case_scope`` answers an enterprise's own users without asking every app; it must say the same as
+    the apps would (a coaching-only case and a bank-reported one included)."""
+    coaching = make_coaching(asker=enterprise_user)  # the first case holds a request: this opens a second
+    assert _report_loan(bank_a_officer, enterprise_user.organisation, ref="BANK-REF-9").case == coaching.case
+    _report_loan(bank_a_officer, enterprise_user.organisation, ref="BANK-REF-10")  # and a third
+    make_coaching(asker=outsider)
+    for user in (enterprise_user, outsider):
+        asked = set(FinancingCase.objects.filter(case_visibility(user)).values_list("pk", flat=True))
+        assert set(case_scope(user=user).values_list("pk", flat=True)) == asked
+    assert len(asked) == 1
+    assert len(set(case_scope(user=enterprise_user))) == 3
