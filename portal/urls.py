@@ -51,5 +51,6 @@ urlpatterns = [
 ]
 
 # --- JSON 404 under /api/ (helper F, schema fuzzing; security.md check 22) ---
+handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.not_found"
 handler500 = "portal.views.server_error"

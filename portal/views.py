@@ -4,11 +4,10 @@ from django.apps import apps
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponseForbidden, HttpResponseNotFound, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils.translation import gettext as _
-from django.views import defaults
 from django.views.decorators.http import require_GET
 
 from portal.accounts.models import OrgKind
@@ -66,7 +65,33 @@ def not_found(request, exception):
     refusal (found by the schema fuzzing, security.md check 22)."""
     if request.path.startswith("/api/"):
         return JsonResponse({"message": _("Not found."), "errors": {}}, status=404)
-    return defaults.page_not_found(request, exception)
+    return _error_page(request, "404.html", HttpResponseNotFound)
+
+
+def permission_denied(request, exception):
+    """403 in the portal's look, with the reference the ``authz.denied`` audit row carries (the request
+    id), so support finds the refusal a user quotes. JSON under /api/, like the 404 and the 500."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"message": _("You may not do this."), "errors": {}}, status=403)
+        response["X-Request-ID"] = request_id_for(request)
+        return response
+    return _error_page(request, "403.html", HttpResponseForbidden)
+
+
+def csrf_failure(request, reason=""):
+    """A form refused by the CSRF check (settings.CSRF_FAILURE_VIEW): Django's own page is plain English
+    for developers; users mostly meet it after a long pause or a second tab, so the page says what to do.
+    The reason stays in the log, not on the page."""
+    logger.warning("CSRF failure, reference %s: %s", request_id_for(request), reason)
+    return _error_page(request, "403_csrf.html", HttpResponseForbidden)
+
+
+def _error_page(request, template_name: str, response_class):
+    reference = request_id_for(request)
+    body = loader.get_template(template_name).render({"reference": reference}, request)
+    response = response_class(body)
+    response["X-Request-ID"] = reference
+    return response
 
 
 def server_error(request):

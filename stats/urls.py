@@ -13,4 +13,5 @@ urlpatterns = [
     path("exports/<int:pk>/", views.export_detail, name="export"),
     path("exports/<int:pk>/download/", views.export_download, name="export-download"),
     path("refresh/", views.refresh, name="refresh"),
+    path("refresh/status/", views.refresh_status, name="refresh-status"),
 ]

@@ -1,6 +1,7 @@
 """The joint-meeting office's dashboards: the overview, the definitions, drill-down, exports, refresh."""
 
 import hashlib
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -8,10 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -92,8 +95,7 @@ def overview(request):
     snapshot = rollup.current()
     context = {
         "form": form,
-        "snapshot": snapshot,
-        "running": Snapshot.objects.filter(status=SnapshotStatus.RUNNING).first(),
+        **_refresh_state(request, snapshot),
         "may_refresh": not scope.forced,
         "scope": scope,
     }
@@ -219,12 +221,58 @@ def export_download(request, pk: int):
     )
 
 
+# The user's own "Recompute now", kept in the session until a snapshot answers it; a request no worker
+# took up within this time is not shown as waiting any longer (the hourly refresh will come).
+_REFRESH_REQUESTED = "stats_refresh_requested_at"
+_QUEUE_PATIENCE = timedelta(minutes=10)
+
+
+def _refresh_state(request, snapshot: Snapshot | None) -> dict:
+    """The "figures as of" card's state: the refresh running, the user's request still waiting for a
+    worker, the last refresh failed (no snapshot made since), and the page's own query for the reload link."""
+    running = Snapshot.objects.filter(status=SnapshotStatus.RUNNING).first()
+    latest = Snapshot.objects.order_by("-pk").first()
+    queued = False
+    requested = request.session.get(_REFRESH_REQUESTED)
+    if requested and running is None:
+        since = datetime.fromisoformat(requested)
+        answered = Snapshot.objects.filter(Q(started_at__gte=since) | Q(finished_at__gte=since)).exists()
+        if answered or timezone.now() - since > _QUEUE_PATIENCE:
+            del request.session[_REFRESH_REQUESTED]
+        else:
+            queued = True
+    query = request.GET.copy()
+    query.pop("seen", None)
+    return {
+        "snapshot": snapshot,
+        "running": running,
+        "queued": queued,
+        "failed": latest if latest is not None and latest.status == SnapshotStatus.FAILED else None,
+        "page_query": query.urlencode(),
+    }
+
+
+@login_required
+@require_GET
+def refresh_status(request):
+    """The "figures as of" card alone, polled by the overview while a refresh runs or waits (htmx, no
+    inline script). ``seen`` is the snapshot the page shows: a newer one means new figures to reload."""
+    scope = _scope(request)
+    snapshot = rollup.current()
+    context = {**_refresh_state(request, snapshot), "may_refresh": not scope.forced}
+    seen = request.GET.get("seen", "")
+    context["newer"] = snapshot is not None and seen.isdigit() and int(seen) != snapshot.pk
+    return render(request, "stats/_refresh_status.html", context)
+
+
 @login_required
 @require_POST
 def refresh(request):
     scope = _scope(request)
     if scope.forced:
         raise PermissionDenied(_("Only the city-wide statistics users start a refresh."))
+    # Noted before the task is queued: a worker (or an eager run) may start it at once.
+    request.session[_REFRESH_REQUESTED] = timezone.now().isoformat()
     enqueue(refresh_statistics, trigger="staff", user_id=request.user.pk)
     messages.success(
         request, _("The statistics are being recomputed; the page shows the new figures when done.")

@@ -23,10 +23,12 @@ from subsidies.batches import (
     batch_create,
     batch_diff,
     batch_parameters_correct,
+    batch_recompute_restart,
     batch_transition,
     batch_update,
     current_parameters,
     open_application_count,
+    recompute_progress,
 )
 from subsidies.errors import SubsidyError
 from subsidies.models import (
@@ -174,6 +176,7 @@ def batch_page(request, batch: Batch, *, adopt_form=None, budget_form=None, stat
             prefix="budget", initial={"budget": batch.budget, "budget_source": batch.budget_source}
         ),
         "clone_of": batch.cloned_from,
+        "recompute": recompute_progress(batch),
     }
     return render(request, "subsidies/staff/batch_detail.html", context, status=status)
 
@@ -183,6 +186,34 @@ def batch_page(request, batch: Batch, *, adopt_form=None, budget_form=None, stat
 def batch_detail(request, pk: int):
     _oversight(request)
     return batch_page(request, _batch(request, pk))
+
+
+@login_required
+@require_GET
+def batch_recompute_progress(request, pk: int):
+    """The recomputation card alone, polled by the batch page while it runs (htmx, no inline script)."""
+    _oversight(request)
+    batch = _batch(request, pk)
+    context = {
+        "batch": batch,
+        "recompute": recompute_progress(batch),
+        "can_manage": is_batch_manager(request.user),
+    }
+    return render(request, "subsidies/staff/_recompute_progress.html", context)
+
+
+@login_required
+@require_POST
+def batch_recompute_restart_view(request, pk: int):
+    _manager(request)
+    batch = _batch(request, pk)
+    try:
+        batch_recompute_restart(batch=batch, actor=request.user)
+    except SubsidyError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The recomputation is queued again."))
+    return redirect("subsidies:batch-detail", batch.pk)
 
 
 @login_required

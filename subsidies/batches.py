@@ -352,3 +352,65 @@ def batch_parameters_correct(*, batch: Batch, actor: User, changes: dict, reason
 
 def open_application_count(batch: Batch) -> int:
     return batch.applications.filter(status__in=OPEN_STATUSES).count()
+
+
+def recompute_progress(batch: Batch) -> dict | None:
+    """Where the recomputation after the latest parameter correction stands, for the batch page: the
+    open applications already on the current version out of all open ones, and whether the task failed.
+    None when the batch was never corrected and nothing waits (its applications were computed as
+    entered). Derived from the rows, so it holds whichever worker runs the task and after a restart."""
+    current = current_parameters(batch)
+    open_applications = batch.applications.filter(status__in=OPEN_STATUSES)
+    total = open_applications.count()
+    pending = open_applications.exclude(parameters=current).count()
+    if current.version <= 1 and not pending:
+        return None
+    # The last word since the version was saved: a failure, or a restart after one.
+    last = (
+        batch.events.filter(
+            action__in=("recompute_failed", "recompute_restarted"), at__gte=current.created_at
+        )
+        .order_by("-at", "-pk")
+        .first()
+    )
+    failure = last if last is not None and last.action == "recompute_failed" else None
+    done = total - pending
+    return {
+        "version": current.version,
+        "total": total,
+        "done": done,
+        "pending": pending,
+        "percent": int(100 * done / total) if total else 100,
+        "running": bool(pending) and failure is None,
+        "failed_at": failure.at if failure is not None and pending else None,
+    }
+
+
+def batch_recompute_failed(*, batch_id: int, error: Exception) -> None:
+    """The recomputation task failed: a batch event the page shows (the applications stay on their old
+    version, all of them, since the task runs in one transaction). The error's detail goes to the log."""
+    batch = Batch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return
+    BatchEvent.objects.create(
+        batch=batch,
+        actor=None,
+        action="recompute_failed",
+        details={"version": current_parameters(batch).version, "error": type(error).__name__},
+    )
+
+
+@transaction.atomic
+def batch_recompute_restart(*, batch: Batch, actor: User) -> None:
+    """Queue the recomputation again after it failed (the cause fixed, or a passing outage)."""
+    _manager(actor)
+    batch = Batch.objects.select_for_update().get(pk=batch.pk)
+    progress = recompute_progress(batch)
+    if progress is None or progress["failed_at"] is None:
+        raise SubsidyInvalid(_("No recomputation of this batch has failed."))
+    BatchEvent.objects.create(
+        batch=batch, actor=actor, action="recompute_restarted", details={"version": progress["version"]}
+    )
+    from subsidies.tasks import batch_recompute_task
+
+    enqueue(batch_recompute_task, batch.pk)

@@ -16,6 +16,14 @@ urlpatterns = [
     path("batches/<int:pk>/diff/", batch_views.batch_diff_view, name="batch-diff"),
     path("batches/<int:pk>/parameters/", batch_views.batch_correct, name="batch-correct"),
     path("batches/<int:pk>/parameters/adopt/", batch_views.batch_adopt_year, name="batch-adopt-year"),
+    path(
+        "batches/<int:pk>/recompute/", batch_views.batch_recompute_progress, name="batch-recompute-progress"
+    ),
+    path(
+        "batches/<int:pk>/recompute/restart/",
+        batch_views.batch_recompute_restart_view,
+        name="batch-recompute-restart",
+    ),
     # The checklist of a draft batch
     path("batches/<int:pk>/checklist/new/", batch_views.checklist_add, name="checklist-add"),
     path("batches/<int:pk>/checklist/<int:item_pk>/edit/", batch_views.checklist_edit, name="checklist-edit"),

@@ -7,9 +7,16 @@ from portal.locks import single_run
 
 @shared_task
 def batch_recompute_task(batch_id: int) -> int:
+    from subsidies.batches import batch_recompute_failed
     from subsidies.compute import batch_recompute
 
-    return batch_recompute(batch_id)
+    try:
+        return batch_recompute(batch_id)
+    except Exception as error:
+        # The batch page shows the failure (and that a new correction or a retry is needed), not an
+        # endless "recomputing"; the worker logs the traceback as for any failed task.
+        batch_recompute_failed(batch_id=batch_id, error=error)
+        raise
 
 
 @shared_task(name="subsidies.tasks.publicity_close_task")
