@@ -99,13 +99,17 @@ def _clear(bank) -> None:
     """Remove the bench bank's loans (and what hangs off them) left by an earlier run."""
     from django.db import connection
 
-    from loans.models import Loan, LoanAlert, LoanEvent, LoanFact, LoanImport, LoanParticipant
+    from loans.models import FinancingCase, Loan, LoanAlert, LoanEvent, LoanFact, LoanImport, LoanParticipant
 
     loans = f"SELECT id FROM {Loan._meta.db_table} WHERE bank_id = %s"  # noqa: S608 (table names ours)
     with connection.cursor() as cursor:
         for model in (LoanEvent, LoanFact, LoanParticipant, LoanAlert, Loan.registrations.through):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE loan_id IN ({loans})", [bank.pk])  # noqa: S608
+        cursor.execute(f"SELECT case_id FROM {Loan._meta.db_table} WHERE bank_id = %s", [bank.pk])  # noqa: S608
+        case_ids = [case_id for (case_id,) in cursor.fetchall() if case_id is not None]
         cursor.execute(f"DELETE FROM {Loan._meta.db_table} WHERE bank_id = %s", [bank.pk])  # noqa: S608
+        # The cases the bank's uploads opened go with their loans.
+        cursor.execute(f"DELETE FROM {FinancingCase._meta.db_table} WHERE id = ANY(%s)", [case_ids])  # noqa: S608
     for loan_import in LoanImport.objects.filter(bank=bank):
         loan_import.file.delete(save=False)
         loan_import.delete()

@@ -1,10 +1,16 @@
 """Steps shared by the browser journeys: filing a pledge's materials, answering a rating, ending an auction
-round the way its time running out would, and a cast of signed-in roles for the end-to-end journey."""
+round the way its time running out would, signing in with a second factor enrolled on the way, reading an
+invitation link from the sent mail, and a cast of signed-in roles for the end-to-end journey."""
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
+from django.core import mail
+from django.test import override_settings
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 from tests.conftest import PASSWORD
@@ -34,6 +40,36 @@ def answer_rating(page, score: int) -> None:
         # Keyboard-usable radios: focus the answer and select it with the space bar.
         page.focus(f"[data-testid=scale-{scale}] input[value='{score}']")
         page.keyboard.press("Space")
+
+
+def sign_in_enrolling_totp(page, username: str, password: str) -> None:
+    """A first sign-in as production has it for an administrator: the second factor is required
+    (MFA_REQUIRED, off elsewhere in the tests), so the portal asks for an authenticator app to be set up
+    and shows the recovery codes before the home page."""
+    with override_settings(MFA_REQUIRED=True):
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("main button[type=submit]")
+        page.wait_for_url(re.compile(r"/accounts/login/enrol/"))
+        totp = pyotp.TOTP(page.inner_text("[data-testid=mfa-secret]").strip())
+        page.fill("input[name=code]", totp.now())
+        page.click("main button[type=submit]")
+        expect(page.locator("[data-testid=recovery-codes] li")).to_have_count(10)
+        page.click("[data-testid=mfa-continue]")
+        page.wait_for_selector("[data-testid=acting-org]")
+
+
+_INVITATION_LINK = re.compile(r"/accounts/invitation/[0-9a-f]{64}/")
+
+
+def invitation_link(email: str) -> str:
+    """The invitation link (its path) in the last mail sent to ``email`` (the test mail outbox)."""
+    sent = [message for message in mail.outbox if email in message.to]
+    assert sent, f"no mail was sent to {email}"
+    match = _INVITATION_LINK.search(sent[-1].body)
+    assert match, sent[-1].body
+    return match.group(0)
 
 
 def end_open_round() -> None:
@@ -90,9 +126,14 @@ class Cast:
 
     def visitor(self):
         """A context with nobody signed in (the public pages)."""
-        if "" not in self._pages:
-            self._pages[""] = self._new_page()
-        return self._pages[""]
+        return self.newcomer("")
+
+    def newcomer(self, key: str):
+        """A context of its own for someone without an account yet (registering, accepting an invitation),
+        who signs in on it later; kept under ``key`` for the failure screenshots."""
+        if key not in self._pages:
+            self._pages[key] = self._new_page()
+        return self._pages[key]
 
     def failure_shots(self, directory: Path) -> None:
         """Every signed-in person's page as it was when the journey failed."""

@@ -2,12 +2,16 @@
 context and signed in through the login page, a full-page screenshot of every step under
 ``$PORTAL_VAR_DIR/artifacts/journey/``.
 
-Enterprise A: eligibility check, product comparison, applications to two banks; bank B declines, bank A's
-officer approves above the second-approval threshold and its manager approves as the second person; the
-enterprise accepts and files the pledge registration online, the bank confirms it and the commissioner
-registers it within its one working day; the bank reports the contract, the disbursement, the interest and
-the settlement; the enterprise applies for the interest subsidy, two reviewers decide it, the notice goes
-public, finance pays it; the enterprise rates the pledge registration service.
+Enterprise A is new to the portal and onboards itself: it registers with its credit code (checked as it is
+typed), district, park and contact; the promotion centre verifies it; its administrator signs in for the
+first time, enrolling the second factor an administrator must use, invites a colleague by e-mail link and
+enters the enterprise's patent in its IP register; the colleague accepts the invitation and signs in. Then,
+with the colleague at the keyboard: eligibility check, product comparison, applications to two banks; bank B
+declines, bank A's officer approves above the second-approval threshold and its manager approves as the
+second person; the enterprise accepts and files the pledge registration online, the bank confirms it and the
+commissioner registers it within its one working day; the bank reports the contract, the disbursement, the
+interest and the settlement; the enterprise applies for the interest subsidy, two reviewers decide it, the
+notice goes public, finance pays it; the enterprise rates the pledge registration service.
 
 Enterprise B: its loan becomes non-performing (the bank reports the classification); the bank claims risk
 compensation, the guarantor confirms its share, two reviewers decide, finance pays; the bank auctions the
@@ -19,7 +23,8 @@ the browser today), as the loan journey does; periods that run for days (the sub
 round) end the way production ends them, by running the beat's task for a later day or after the end.
 """
 
-from datetime import date, timedelta
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -38,10 +43,10 @@ from loans.models import (
     LoanStatus,
     ProductStatus,
 )
-from pledges.models import AssetHolder, IpAsset, LegalStatus, PledgeRegistration
+from pledges.models import IpAsset, LegalStatus, PledgeRegistration
 from pledges.models import Status as RegistrationStatus
-from portal.accounts.models import Role
-from portal.identifiers.patent import PatentType
+from portal.accounts.models import District, Organisation, Park, Role, VerificationStatus
+from portal.identifiers.uscc import CHARSET, check_character
 from portal.policy.models import IpKind, PolicyParameterSet
 from portal.policy.services import parameter_set_clone
 from portal.workdays.services import add_working_days
@@ -50,8 +55,16 @@ from riskcomp.models import Claim, ClaimStatus, ClawbackShare, ClawbackStatus, R
 from subsidies.models import Application, Publicity
 from subsidies.models import ApplicationStatus as SubsidyStatus
 from subsidies.payments import publicity_close_due
-from tests.browser.conftest import ARTIFACTS
-from tests.browser.journey_steps import PDF, Cast, answer_rating, end_open_round, upload_pledge_materials
+from tests.browser.conftest import ARTIFACTS, sign_in
+from tests.browser.journey_steps import (
+    PDF,
+    Cast,
+    answer_rating,
+    end_open_round,
+    invitation_link,
+    sign_in_enrolling_totp,
+    upload_pledge_materials,
+)
 from tests.disposal.factories import npl_loan_with_assets
 from tests.loans.products_factory import make_product
 from tests.riskcomp.factories import fund
@@ -60,6 +73,14 @@ from tests.subsidies.factories import make_batch
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 SHOTS = django_settings.VAR_DIR / "artifacts" / "journey"
+
+# Enterprise A as it registers itself: a valid credit code (GB 32100-2015 check character) of a Haidian
+# enterprise, its administrator's and its invited colleague's accounts.
+NAME_A = "北京智芯科技有限公司"
+USCC_A = "91110108MA01JQ8X7" + check_character("91110108MA01JQ8X7")
+ADMIN, ADMIN_PASSWORD = "zhixin_admin", "Kf7#mQ2x-Lv9p"
+COLLEAGUE, COLLEAGUE_PASSWORD = "zhixin_finance", "Rt4$wN8z-Hc3j"
+COLLEAGUE_EMAIL = "finance@zhixin.example"
 
 
 def money(value) -> str:
@@ -73,7 +94,7 @@ def zh(label) -> str:
 
 @pytest.fixture
 def enterprise_a_world(
-    enterprise, make_user, bank_a_officer, bank_a_manager, bank_b, bank_b_officer, reviewer, staff_admin
+    make_user, bank_a_officer, bank_a_manager, bank_b, bank_b_officer, reviewer, staff_admin
 ):
     today = timezone.localdate()
     # Approvals above one million need a second person at the bank (the policy parameter, not a constant).
@@ -97,42 +118,30 @@ def enterprise_a_world(
     product_b = make_product(
         author=bank_b_officer, manager=bank_b_manager, status=ProductStatus.PUBLISHED, name="专利快贷"
     )
-    patent = IpAsset.objects.create(
-        owner=enterprise,
-        kind=IpKind.PATENT,
-        number="201310699744.2",
-        title="一种芯片散热装置",
-        patent_type=PatentType.INVENTION,
-        filing_date=date(2013, 12, 18),
-        grant_date=date(2016, 3, 2),
-        annual_fee_paid_through=today + timedelta(days=200),
-        legal_status=LegalStatus.IN_FORCE,
-    )
-    AssetHolder.objects.create(asset=patent, name=enterprise.name, organisation=enterprise, is_primary=True)
     batch = make_batch(reviewer, year=today.year + 1, title=f"{today.year + 1}年度知识产权质押贷款贴息")
-    return product_a, product_b, patent, batch
+    return product_a, product_b, batch
 
 
-def test_two_enterprises_from_eligibility_to_rating_and_from_default_to_clawback(
+def test_two_enterprises_from_onboarding_to_rating_and_from_default_to_clawback(
     browse,
     live_server,
     enterprise_a_world,
-    enterprise,
-    enterprise_user,
     make_enterprise,
     bank_a_branch,
     bank_a_officer,
     bank_a_manager,
     bank_b_officer,
     commissioner,
+    promotion_officer,
     reviewer,
     second_reviewer,
     finance_officer,
     guarantor_officer,
     outsider,
 ):
-    product_a, product_b, patent, batch = enterprise_a_world
+    product_a, product_b, batch = enterprise_a_world
     today = timezone.localdate()
+    park = Park.objects.filter(district=District.HAIDIAN, is_active=True).first()
     signed, disbursed = today - timedelta(days=20), today - timedelta(days=15)
     interest = Decimal("2875.00")  # 2,000,000 at 3.45 % for 15 days, as the bank reports it
 
@@ -171,14 +180,99 @@ def test_two_enterprises_from_eligibility_to_rating_and_from_default_to_clawback
             connections.close_all()
 
     def walk(cast):
-        ent, bank_a, manager_a, bank_b = (
-            cast.page_for(enterprise_user),
+        # --- Enterprise A onboards itself ---------------------------------------------------------------
+        # The person who registers becomes the administrator and signs in later in this same browser.
+        admin = cast.newcomer(ADMIN)
+        admin.goto("/accounts/login/")
+        admin.click("[data-testid=register-link] a")
+        # The live check listens once its deferred script has run: typing before the page's load is lost.
+        admin.wait_for_url("**/accounts/register/")
+        admin.wait_for_load_state("load")
+        form = "[data-testid=register] form"
+        # The credit code is checked as it is typed: a slip in the check character shows at once.
+        uscc_status = admin.locator(f"{form} #id_uscc + small")
+        admin.fill(f"{form} #id_uscc", USCC_A[:17] + next(c for c in CHARSET if c != USCC_A[17]))
+        expect(uscc_status).to_have_class(re.compile(r"\berror\b"))
+        admin.fill(f"{form} #id_uscc", USCC_A)
+        expect(uscc_status).to_contain_text("✓")
+        admin.fill(f"{form} [name=name]", NAME_A)
+        admin.select_option(f"{form} [name=district]", District.HAIDIAN)
+        admin.select_option(f"{form} [name=park]", str(park.pk))
+        admin.fill(f"{form} [name=contact_name]", "李晓芯")
+        admin.fill(f"{form} [name=contact_phone]", "13910001234")
+        admin.fill(f"{form} [name=contact_email]", "admin@zhixin.example")
+        admin.fill(f"{form} [name=username]", ADMIN)
+        admin.fill(f"{form} [name=password]", ADMIN_PASSWORD)
+        admin.fill(f"{form} [name=password_confirm]", ADMIN_PASSWORD)
+        cast.shot(admin, "enterprise-registers")
+        admin.click("[data-testid=register-submit]")
+        expect(admin.locator(".msg-success")).to_contain_text(NAME_A)
+        enterprise_a = Organisation.objects.get(uscc=USCC_A)
+        assert enterprise_a.verification_status == VerificationStatus.PENDING
+
+        centre = cast.page_for(promotion_officer)
+        centre.goto("/accounts/verification/")
+        centre.click(f"[data-testid=verification-queue] a:text('{NAME_A}')")
+        detail_url = centre.url
+        centre.check(f"[name=decision][value={VerificationStatus.VERIFIED}]")
+        centre.click("[data-testid=verification-submit]")
+        expect(centre.locator(".msg-success")).to_contain_text(NAME_A)
+        centre.goto(detail_url)
+        expect(centre.locator("[data-testid=verification-status]")).to_have_text(
+            zh(VerificationStatus.VERIFIED.label)
+        )
+        cast.shot(centre, "promotion-centre-verifies")
+
+        # An administrator uses a second factor: the first sign-in enrols an authenticator app.
+        sign_in_enrolling_totp(admin, ADMIN, ADMIN_PASSWORD)
+        expect(admin.locator("[data-testid=acting-org]")).to_contain_text(NAME_A)
+        cast.shot(admin, "administrator-signs-in-with-second-factor")
+
+        admin.goto("/accounts/organisation/members/")
+        invite = "[data-testid=invite-form]"
+        admin.fill(f"{invite} [name=email]", COLLEAGUE_EMAIL)
+        admin.select_option(f"{invite} [name=role]", Role.ENTERPRISE_USER)
+        admin.click("[data-testid=invite-submit]")
+        expect(admin.locator(".msg-success")).to_contain_text(COLLEAGUE_EMAIL)
+        expect(admin.locator("[data-testid=pending-invitations]")).to_contain_text(COLLEAGUE_EMAIL)
+        cast.shot(admin, "administrator-invites-colleague")
+
+        # The enterprise enters its patent in its IP register: the asset it will pledge.
+        admin.goto("/pledges/assets/")
+        admin.click("a[href='/pledges/assets/new/']")
+        asset_form = "form[action='?kind=patent']"
+        admin.fill(f"{asset_form} [name=number]", "ZL201310699744.2")
+        admin.fill(f"{asset_form} [name=title]", "一种芯片散热装置")
+        admin.fill(f"{asset_form} [name=filing_date]", "2013-12-18")
+        admin.fill(f"{asset_form} [name=grant_date]", "2016-03-02")
+        admin.fill(f"{asset_form} [name=annual_fee_paid_through]", (today + timedelta(days=200)).isoformat())
+        admin.click(f"{asset_form} button[type=submit]")
+        expect(admin.locator(".msg-success")).to_contain_text("201310699744.2")
+        expect(admin.locator("[data-testid=legal-status]")).to_contain_text(zh(LegalStatus.IN_FORCE.label))
+        cast.shot(admin, "enterprise-records-patent")
+        patent = IpAsset.objects.get(owner=enterprise_a, kind=IpKind.PATENT, number="201310699744.2")
+
+        # The colleague follows the link in the invitation mail, creates an account and signs in.
+        ent = cast.newcomer(COLLEAGUE)
+        ent.goto(invitation_link(COLLEAGUE_EMAIL))
+        accept = "[data-testid=invitation-accept] form"
+        ent.fill(f"{accept} [name=full_name]", "王财务")
+        ent.fill(f"{accept} [name=username]", COLLEAGUE)
+        ent.fill(f"{accept} [name=password]", COLLEAGUE_PASSWORD)
+        ent.fill(f"{accept} [name=password_confirm]", COLLEAGUE_PASSWORD)
+        cast.shot(ent, "colleague-accepts-invitation")
+        ent.click("[data-testid=invitation-accept-submit]")
+        expect(ent.locator(".msg-success")).to_contain_text(NAME_A)
+        sign_in(ent, COLLEAGUE, COLLEAGUE_PASSWORD)
+        expect(ent.locator("[data-testid=acting-org]")).to_contain_text(NAME_A)
+
+        bank_a, manager_a, bank_b = (
             cast.page_for(bank_a_officer),
             cast.page_for(bank_a_manager),
             cast.page_for(bank_b_officer),
         )
 
-        # --- Enterprise A -------------------------------------------------------------------------------
+        # --- Enterprise A's loan, pledge, subsidy and rating, with the colleague at the keyboard -----------
         ent.goto("/loans/check/")
         form = "[data-testid=eligibility-form]"
         ent.check(f"{form} [name=for_beijing_operations][value=yes]")
@@ -379,7 +473,7 @@ def test_two_enterprises_from_eligibility_to_rating_and_from_default_to_clawback
 
         public = cast.visitor()
         public.goto("/subsidies/notice/")
-        row = public.locator(f"[data-testid=notice-row]:has-text('{enterprise.name}')")
+        row = public.locator(f"[data-testid=notice-row]:has-text('{NAME_A}')")
         expect(row).to_contain_text(subsidy)
         cast.shot(public, "subsidy-publicity")
 
@@ -410,6 +504,15 @@ def test_two_enterprises_from_eligibility_to_rating_and_from_default_to_clawback
         ent.click("[data-testid=rating-submit]")
         expect(ent.locator("[data-testid=invitation-status]")).to_have_text(zh(InvitationStatus.RATED.label))
         cast.shot(ent, "enterprise-rates-registration")
+
+        # One case number follows it all: the home lists the case; its page shows every stage reached.
+        ent.goto("/")
+        ent.locator("[data-testid=work-financing-cases] li a").first.click()
+        expect(ent.locator("h1")).to_contain_text(loan.case.reference)
+        for stage in ("application", "loan", "registration", "subsidy"):
+            expect(ent.locator(f"[data-testid=case-stage-{stage}]")).to_be_visible()
+        expect(ent.locator("[data-testid=case-stage-subsidy]")).to_contain_text(application.reference)
+        cast.shot(ent, "enterprise-follows-its-financing-case")
 
         # --- Enterprise B -------------------------------------------------------------------------------
         bank_a.goto(f"/loans/{loan_b.pk}/")
@@ -527,10 +630,17 @@ def test_two_enterprises_from_eligibility_to_rating_and_from_default_to_clawback
     shots = browse(journey)
 
     assert all(path.is_file() and path.stat().st_size > 0 for path in shots)
-    assert [path.name for path in shots][:2] == ["01-eligibility-check.png", "02-product-comparison.png"]
-    assert len(shots) == 31 and len({path.name for path in shots}) == 31
+    assert [path.name for path in shots][:2] == [
+        "01-enterprise-registers.png",
+        "02-promotion-centre-verifies.png",
+    ]
+    assert len(shots) == 38 and len({path.name for path in shots}) == 38
 
-    registration = PledgeRegistration.objects.get(loans__enterprise=enterprise)
+    enterprise_a = Organisation.objects.get(uscc=USCC_A)
+    assert enterprise_a.verification_status == VerificationStatus.VERIFIED
+    roles = dict(enterprise_a.memberships.values_list("user__username", "role"))
+    assert roles == {ADMIN: Role.ORG_ADMIN, COLLEAGUE: Role.ENTERPRISE_USER}
+    registration = PledgeRegistration.objects.get(loans__enterprise=enterprise_a)
     assert registration.status == RegistrationStatus.REGISTERED
     assert registration.registered_on <= registration.due_date == add_working_days(today, 1).due_date
     assert Application.objects.get().status == SubsidyStatus.PAID
