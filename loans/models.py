@@ -806,8 +806,14 @@ class Loan(models.Model):
             models.Index(fields=["bank", "-id"], name="loans_loan_bank_id"),
             models.Index(fields=["enterprise", "-id"], name="loans_loan_enterprise_id"),
             models.Index(fields=["status", "-id"], name="loans_loan_status_id"),
-            # A bank's home: its loans awaiting a fact, longest waiting first (bench pages).
+            # A bank's home: its loans awaiting a fact, counted (bank, status) and the longest waiting first:
+            # the order comes from the few loans awaiting anything, walked oldest first (bench pages).
             models.Index(fields=["bank", "status", "created_at", "id"], name="loans_loan_bank_waiting"),
+            models.Index(
+                fields=["created_at", "id"],
+                name="loans_loan_awaiting_facts",
+                condition=Q(status__in=["awaiting_contract", "contracted"]),
+            ),
         ]
         constraints = [
             # A replay without an idempotency key is a conflict, never a second loan (security.md §31).

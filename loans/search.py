@@ -1,4 +1,4 @@
-"""Global search over loans (issue 11): financing cases ("RZ-2026-0000123"), loan requests, each bank's application, and loans, found by their
+"""Global search over loans (issue 11): financing cases by number ("RZ-2026-0000123"), loan requests, each bank's application, and loans, found by their
 numbers (a prefix of "SQ-2026-000123" / "DK-2026-0001234", or a bank's own loan reference exactly) or by
 the borrowing enterprise's credit code or name, only inside the scopes their list pages use."""
 
@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from loans.selectors import application_scope, case_scope, loan_scope, request_scope
+from loans.services.references import CASE_SERIES
 from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
 
 
@@ -34,15 +35,15 @@ def search(user, query: Query) -> list[Group]:
         .select_related("enterprise", "bank")
         .order_by("-pk")
     )
-    cases = (
-        case_scope(user=user)
-        .filter(Q(reference__startswith=query.code) | Q(enterprise_id__in=enterprises))
-        .select_related("enterprise")
-        .order_by("-pk")
-    )
-    return [
-        *group_from(
-            cases,
+    # Cases by their number only: an enterprise's name already finds its requests and loans, and each case
+    # asks every app whether the user sees part of it (the dearest group to compute).
+    groups = []
+    if query.code.startswith(CASE_SERIES):
+        groups = group_from(
+            case_scope(user=user)
+            .filter(reference__startswith=query.code)
+            .select_related("enterprise")
+            .order_by("-pk"),
             key="financing_cases",
             title=_("Financing cases"),
             rank=39,
@@ -51,7 +52,9 @@ def search(user, query: Query) -> list[Group]:
                 detail=f"{row.enterprise.name} · {row.get_origin_display()}",
                 url=reverse("loans:case_detail", args=[row.pk]),
             ),
-        ),
+        )
+    return [
+        *groups,
         *group_from(
             requests,
             key="loan_requests",

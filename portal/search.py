@@ -108,20 +108,27 @@ def group_from(
     queryset: QuerySet, *, key: str, title: str, hit: Callable[[object], Hit], rank: int = 100
 ) -> list[Group]:
     """The first PER_KIND rows of an already scoped and filtered queryset as one group, or no group when
-    nothing matched. One query for the rows; a second, capped count only when there are more."""
-    rows = list(queryset[: PER_KIND + 1])
-    if not rows:
+    nothing matched.
+
+    The matching ids come first, at most COUNT_CAP + 1 of them and in no order, then the shown rows among
+    them in the queryset's order. Asked for the newest ten directly, PostgreSQL walks the primary key
+    backwards and filters every row it passes until ten match (22 ms among a bank's million registrations
+    for a name matching 400 of them, ``python -m bench pages``); without an order it combines the indexes
+    each condition has (a bitmap), and the ten are then sorted among a few hundred ids. The ids also give
+    the count, so a group costs two queries whatever it finds."""
+    ids = list(queryset.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
+    if not ids:
         return []
-    total, capped = len(rows), False
-    if total > PER_KIND:
-        # COUNT over a LIMITed subquery: the database stops after COUNT_CAP + 1 rows.
-        total = queryset.order_by()[: COUNT_CAP + 1].count()
-        capped = total > COUNT_CAP
+    total = len(ids)
+    capped = total > COUNT_CAP
+    # Past the cap the ids are a sample: the shown rows are then the first of all (with that many matches
+    # the backward walk finds them at once).
+    rows = list((queryset if capped else queryset.filter(pk__in=ids))[:PER_KIND])
     return [
         Group(
             key=key,
             title=title,
-            hits=[hit(row) for row in rows[:PER_KIND]],
+            hits=[hit(row) for row in rows],
             total=total,
             capped=capped,
             rank=rank,
