@@ -24,10 +24,14 @@ run: setup
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runportal
 
+# Two pytest-xdist workers (this machine has two CPUs), each with its own test database, Redis database and
+# var folder (tests/xdist_worker.py); PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
+
 test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -p tests.xdist_worker -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Operational checks against the real PostgreSQL and Redis (DATABASE_URL, REDIS_URL): faults, a short load
 # test, schema fuzzing as each role, the backup and restore drill, bandit. CI runs them after `make test`.

@@ -4,6 +4,8 @@ Every endpoint's tests use these: a happy path, the outsider (404), a wrong role
 """
 
 import itertools
+import os
+import sys
 
 import pytest
 
@@ -245,13 +247,47 @@ def english():
         yield
 
 
+def pytest_configure(config):
+    """Under pytest-xdist the workers need tests/xdist_worker.py, loaded before the settings are read."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and "tests.xdist_worker" not in sys.modules:
+        raise pytest.UsageError(
+            "with -n, also pass -p tests.xdist_worker (each worker's own Redis database and var folder)"
+        )
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     """A transactional test flushes the database after itself; without serialized rollback the reference
     data the migrations seed (calendar, policy parameters, parks) is gone for the tests after it, and
-    the flush's re-created content types break every later serialized restore."""
+    the flush's re-created content types break every later serialized restore.
+
+    The tests of the access world (tests/portal/access_world.py) run one after another, where the first
+    of them was (pytest-django has already put the tests that use the database first, the transactional
+    ones after them): the world is built once for all of them inside a transaction that stays open until
+    the last of them is done, and no other test may run inside it."""
+    from tests.portal.access_world import uses_access_world
+
+    in_world = [uses_access_world(item) for item in items]
+    if any(in_world):
+        first = in_world.index(True)
+        others = [item for item, uses in zip(items, in_world, strict=True) if not uses]
+        shared = [item for item, uses in zip(items, in_world, strict=True) if uses]
+        items[:] = others[:first] + shared + others[first:]
     for item in items:
         marker = item.get_closest_marker("django_db")
         if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
             raise pytest.UsageError(
                 f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
             )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """The access world is rolled back once its last test is done (before the next test is set up)."""
+    try:
+        return (yield)
+    finally:
+        from tests.portal.access_world import SHARED_WORLD, uses_access_world
+
+        if nextitem is None or not uses_access_world(nextitem):
+            SHARED_WORLD.close()

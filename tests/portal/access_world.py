@@ -10,6 +10,7 @@ else's: a 200 for them on an object route is always a leak, never an accident of
 happened to pick.
 """
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -190,6 +191,7 @@ def build_world() -> World:
     o["loan_request"] = _first("loans.LoanRequest")
     o["application"] = _first("loans.LoanApplication", bank=branch)
     o["loan"] = _first("loans.Loan", bank=branch)
+    o["financing_case"] = o["loan"].case
     o["rule_set"] = _first("whitelist.RuleSet")
     o["run"] = _first("whitelist.ScreeningRun")
     o["wl_batch"] = _first("whitelist.Batch")
@@ -254,17 +256,63 @@ def signed_in_clients(world) -> dict[str, Client]:
     return clients
 
 
+def uses_access_world(item) -> bool:
+    """Whether a collected test asks for this module's ``world`` (other modules have worlds of their own)."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get("world", ()) if info else ()
+    func = definitions[-1].func if definitions else None
+    return getattr(func, "__module__", None) == __name__ and func.__name__ == "access_world_fixture"
+
+
+class SharedWorld:
+    """The one world of a test session (of each xdist worker), built when the first test asks for it inside
+    a transaction that ``close`` rolls back.
+
+    Building it (the demo and more) takes seconds, so the modules that use the world share one build.
+    tests/conftest.py runs their tests one after another and closes the world after the last of them
+    (``pytest_runtest_teardown``): the open transaction never holds a test that is not about this world,
+    and the transactional tests, which pytest-django runs after all the others, find it rolled back."""
+
+    def __init__(self):
+        self.world: World | None = None
+        self._stack: ExitStack | None = None
+
+    def open(self, django_db_blocker, tmp_path_factory) -> World:
+        if self.world is not None:
+            return self.world
+        from portal.celery import app as celery_app
+
+        stack = ExitStack()
+        try:
+            stack.enter_context(override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("access_media")))
+            stack.enter_context(django_db_blocker.unblock())
+            stack.enter_context(transaction.atomic())
+            stack.callback(transaction.set_rollback, True)  # runs first on close: the atomic rolls back
+            eager = celery_app.conf.task_always_eager
+            celery_app.conf.task_always_eager = True
+            try:
+                built = build_world()
+                built.clients = signed_in_clients(built)
+            finally:
+                celery_app.conf.task_always_eager = eager
+        except BaseException:
+            stack.close()
+            raise
+        self.world, self._stack = built, stack
+        return built
+
+    def close(self) -> None:
+        stack, self._stack, self.world = self._stack, None, None
+        if stack is not None:
+            stack.close()
+
+
+SHARED_WORLD = SharedWorld()
+
+
 @pytest.fixture(scope="module", name="world")
 def access_world_fixture(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The world, built once per test module inside a transaction that is rolled back after it (each test
-    then runs in a savepoint of its own). Import this into a test module to use ``world``."""
-    from portal.celery import app as celery_app
-
-    celery_app.conf.task_always_eager = True
-    media = tmp_path_factory.mktemp("access_media")
-    with override_settings(MEDIA_ROOT=media), django_db_blocker.unblock(), transaction.atomic():
-        built = build_world()
-        built.clients = signed_in_clients(built)
-        yield built
-        transaction.set_rollback(True)
-    celery_app.conf.task_always_eager = False
+    """The session's world (``SharedWorld``): each test runs in a savepoint of its own inside the world's
+    transaction, so no test's writes reach the next. Import this into a test module to use ``world``.
+    Module-scoped so that it is set up before any test's ``db`` savepoint."""
+    return SHARED_WORLD.open(django_db_blocker, tmp_path_factory)

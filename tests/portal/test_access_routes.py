@@ -188,6 +188,7 @@ KWARGS = {
         {"pk": "loan"},
     ),
     **_same("loans:import_detail loans:import_progress loans:import_errors", {"pk": "loan_import"}),
+    "loans:case_detail": {"pk": "financing_case"},
     **_same("whitelist:rule_detail whitelist:rule_edit whitelist:rule_activate", {"pk": "rule_set"}),
     **_same("whitelist:run_detail whitelist:run_progress", {"pk": "run"}),
     **_same("whitelist:import_detail whitelist:import_errors_csv", {"pk": "indicator_import"}),
@@ -224,7 +225,7 @@ KWARGS = {
         "subsidies:batch-clone subsidies:batch-diff subsidies:batch-correct subsidies:batch-adopt-year "
         "subsidies:checklist-add subsidies:publicity-start subsidies:publicity-close-due "
         "subsidies:objection-list subsidies:payment-list-create subsidies:batch-report "
-        "subsidies:batch-report-excel",
+        "subsidies:batch-report-excel subsidies:batch-recompute-progress subsidies:batch-recompute-restart",
         {"pk": "sub_batch"},
     ),
     **_same(
@@ -311,7 +312,7 @@ API_KWARGS = {
 
 
 # ---------------------------------------------------------------------------------------------------------
-# The world, built once for the module and rolled back after it
+# The world, built once for the session and rolled back after its last test (tests/portal/access_world.py)
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -426,6 +427,9 @@ PAGES = {
     "loans:application_document": ("login 404 404 404 404 403 404", "login 405 405 405 405 405 405"),
     "loans:loan_list": ("login 200 200 403 200 200 200", "login 405 405 405 405 405 405"),
     "loans:loan_detail": ("login 404 404 404 200 200 200", "login 405 405 405 405 405 405"),
+    # Every reader sees the list of the cases it sees part of (an empty list is still its list).
+    "loans:case_list": ("login 200 200 200 200 200 200", "login 405 405 405 405 405 405"),
+    "loans:case_detail": ("login 404 404 404 200 200 200", "login 405 405 405 405 405 405"),
     "loans:loan_contract": ("login 405 405 405 405 405 405", "login 404 404 404 403 403 403"),
     "loans:loan_participants": ("login 405 405 405 405 405 405", "login 404 404 404 403 403 403"),
     "loans:loan_fact": ("login 405 405 405 405 405 405", "login 404 404 404 403 403 403"),
@@ -503,6 +507,9 @@ PAGES = {
     "subsidies:batch-diff": ("login 403 403 403 404 404 404", "login 405 405 405 405 405 405"),
     "subsidies:batch-correct": ("login 403 403 403 200 200 403", "login 403 403 403 400 400 403"),
     "subsidies:batch-adopt-year": ("login 405 405 405 405 405 405", "login 403 403 403 400 400 403"),
+    "subsidies:batch-recompute-progress": ("login 403 403 403 200 200 200", "login 405 405 405 405 405 405"),
+    # Nothing failed in the world: a manager is sent back to the batch with the refusal as a message.
+    "subsidies:batch-recompute-restart": ("login 405 405 405 405 405 405", "login 403 403 403 302 302 403"),
     "subsidies:checklist-add": ("login 403 403 403 200 200 403", "login 403 403 403 400 400 403"),
     "subsidies:checklist-edit": ("login 403 403 403 404 404 403", "login 403 403 403 404 404 403"),
     "subsidies:checklist-delete": ("login 405 405 405 405 405 405", "login 403 403 403 404 404 403"),
@@ -635,6 +642,7 @@ PAGES = {
     "stats:export": ("login 404 404 404 404 404 200", "login 405 405 405 405 405 405"),
     "stats:export-download": ("login 404 404 404 404 404 200", "login 405 405 405 405 405 405"),
     "stats:refresh": ("login 405 405 405 405 405 405", "login 403 403 403 - - -"),
+    "stats:refresh-status": ("login 403 403 403 200 200 200", "login 405 405 405 405 405 405"),
     "privacy:unmask": ("login 405 405 405 405 405 405", "login 403 403 403 403 400 403"),
     "set_language": ("302", "302 302 302 - - - -"),
     "api-schema": ("200", "405"),
