@@ -360,7 +360,9 @@ class PledgeRegistration(models.Model):
             models.Index(fields=["pledgor", "-created_at"], name="registration_pledgor"),
             models.Index(fields=["pledgee", "-created_at"], name="registration_pledgee"),
             # A bank's home: its filings waiting in one status, longest waiting first (bench pages).
-            models.Index(fields=["pledgee", "status", "updated_at", "id"], name="registration_pledgee_waiting"),
+            models.Index(
+                fields=["pledgee", "status", "updated_at", "id"], name="registration_pledgee_waiting"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_onboarding'),
-        ('pledges', '0003_filing_checklist_facts'),
+        ("accounts", "0005_onboarding"),
+        ("pledges", "0003_filing_checklist_facts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='pledgeregistration',
-            index=models.Index(fields=['pledgee', 'status', 'updated_at', 'id'], name='registration_pledgee_waiting'),
+            model_name="pledgeregistration",
+            index=models.Index(
+                fields=["pledgee", "status", "updated_at", "id"], name="registration_pledgee_waiting"
+            ),
         ),
     ]
