@@ -809,6 +809,9 @@ class Loan(models.Model):
             # A bank's home: its loans awaiting a fact, counted (bank, status) and the longest waiting first:
             # the order comes from the few loans awaiting anything, walked oldest first (bench pages).
             models.Index(fields=["bank", "status", "created_at", "id"], name="loans_loan_bank_waiting"),
+            # Search: a bank's loans of the enterprises a name matches (a list of ids), without intersecting
+            # the bank's whole book (bench pages).
+            models.Index(fields=["enterprise", "bank"], name="loans_loan_enterprise_bank"),
             models.Index(
                 fields=["created_at", "id"],
                 name="loans_loan_awaiting_facts",

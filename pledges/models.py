@@ -359,6 +359,8 @@ class PledgeRegistration(models.Model):
             ),
             models.Index(fields=["pledgor", "-created_at"], name="registration_pledgor"),
             models.Index(fields=["pledgee", "-created_at"], name="registration_pledgee"),
+            # Search: a bank's registrations of the enterprises a name matches (bench pages).
+            models.Index(fields=["pledgor", "pledgee"], name="registration_pledgor_pledgee"),
             # A bank's home: its filings waiting in one status, longest waiting first (bench pages).
             models.Index(
                 fields=["pledgee", "status", "updated_at", "id"], name="registration_pledgee_waiting"
