@@ -20,6 +20,13 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.fixture
+def client(client):
+    """The pages' texts are compared in English (the portal's default language is Chinese)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
 def _progress(client, batch):
     return client.get(reverse("subsidies:batch-recompute-progress", args=[batch.pk]))
 
