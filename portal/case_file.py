@@ -30,7 +30,6 @@ STAGES = (
     ("compensation", _("Risk compensation")),
     ("disposal", _("Disposal of the pledged IP")),
 )
-_ORDER = {key: number for number, (key, _label) in enumerate(STAGES)}
 
 
 @dataclass(frozen=True)
@@ -94,11 +93,3 @@ def case_stages(case, user) -> list[Stage]:
     if reached:
         reached[-1].current = True
     return ordered
-
-
-def stage_label(key: str) -> str:
-    return str(dict(STAGES)[key])
-
-
-def stage_order(key: str) -> int:
-    return _ORDER[key]

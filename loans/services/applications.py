@@ -37,6 +37,7 @@ from loans.models import (
     ApplicationDocument,
     ApplicationEvent,
     ApplicationStatus,
+    CaseOrigin,
     DeclineReason,
     Loan,
     LoanApplication,
@@ -48,7 +49,7 @@ from loans.models import (
 )
 from loans.permissions import application_roles_on, can_create_loan_request, can_transition_application
 from loans.selectors import application_assignable_officers, product_public_list
-from loans.services.cases import CaseOrigin, case_for
+from loans.services.cases import case_for
 from loans.services.references import LOAN_SERIES, REQUEST_SERIES, next_reference
 from pledges.calculations import add_months
 from pledges.errors import PledgeError

@@ -9,8 +9,8 @@ application opens its own case, or joins a case that holds coaching only.
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from loans.models import CaseOrigin, FinancingCase, Loan, LoanRequest
-from loans.services.references import CASE_SERIES, next_references
+from loans.models import FinancingCase, Loan, LoanRequest
+from loans.services.references import CASE_SERIES, next_reference
 from portal.audit.services import audit_record
 
 
@@ -27,24 +27,21 @@ def _coaching_only(enterprise_id: int) -> FinancingCase | None:
     )
 
 
-def open_cases(*, enterprise_ids: list[int], origin: str, actor) -> list[FinancingCase]:
-    """New cases, one per entry of ``enterprise_ids`` (in that order), numbered in one draw."""
-    references = next_references(
-        series=CASE_SERIES, year=timezone.localdate().year, count=len(enterprise_ids)
+def _open_case(*, enterprise_id: int, origin: str, actor) -> FinancingCase:
+    case = FinancingCase.objects.create(
+        reference=next_reference(series=CASE_SERIES, year=timezone.localdate().year),
+        enterprise_id=enterprise_id,
+        origin=origin,
+        opened_by=actor,
     )
-    cases = FinancingCase.objects.bulk_create(
-        FinancingCase(reference=reference, enterprise_id=enterprise_id, origin=origin, opened_by=actor)
-        for reference, enterprise_id in zip(references, enterprise_ids, strict=True)
+    audit_record(
+        action="loans.case.open",
+        actor=actor,
+        object_type="loans.case",
+        object_id=case.pk,
+        details={"reference": case.reference, "enterprise": enterprise_id, "origin": origin},
     )
-    for case in cases:
-        audit_record(
-            action="loans.case.open",
-            actor=actor,
-            object_type="loans.case",
-            object_id=case.pk,
-            details={"reference": case.reference, "enterprise": case.enterprise_id, "origin": origin},
-        )
-    return cases
+    return case
 
 
 def case_for(*, enterprise_id: int, origin: str, actor) -> FinancingCase:
@@ -53,7 +50,4 @@ def case_for(*, enterprise_id: int, origin: str, actor) -> FinancingCase:
     case = _coaching_only(enterprise_id)
     if case is not None:
         return case
-    return open_cases(enterprise_ids=[enterprise_id], origin=origin, actor=actor)[0]
-
-
-__all__ = ["CaseOrigin", "case_for", "open_cases"]
+    return _open_case(enterprise_id=enterprise_id, origin=origin, actor=actor)

@@ -25,6 +25,7 @@ from loans.models import (
     COACHING_TRANSITIONS,
     ENTERPRISE_ROLES,
     PROMOTION_ROLES,
+    CaseOrigin,
     CoachingEvent,
     CoachingRequest,
     CoachingSession,
@@ -34,7 +35,7 @@ from loans.models import (
 )
 from loans.permissions import can_request_coaching, can_transition_coaching, coaching_roles_on
 from loans.selectors import coach_choices
-from loans.services.cases import CaseOrigin, case_for
+from loans.services.cases import case_for
 from portal.accounts.models import Membership, OrgKind, User
 from portal.audit.services import audit_record
 from portal.notifications.services import notify

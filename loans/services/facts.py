@@ -18,6 +18,7 @@ from loans.calculations import Fact, FactRejected, LoanState, apply_fact, to_fen
 from loans.errors import LoanConflict, LoanNotAllowed, LoanValidationError
 from loans.models import (
     LOAN_TRANSITIONS,
+    CaseOrigin,
     FactKind,
     Loan,
     LoanEvent,
@@ -28,7 +29,7 @@ from loans.models import (
     ParticipantKind,
 )
 from loans.permissions import can_record_loan
-from loans.services.cases import CaseOrigin, case_for
+from loans.services.cases import case_for
 from loans.services.references import LOAN_SERIES, next_reference
 from portal.accounts.models import Organisation, OrgKind
 from portal.audit.services import audit_record
