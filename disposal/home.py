@@ -18,7 +18,7 @@ def timeline(organisation, user) -> list:
     if organisation.kind != OrgKind.ENTERPRISE:
         return []
     cases = (
-        listing_scope()
+        listing_scope(with_rounds=False)
         .filter(loan__enterprise=organisation)
         .select_related("loan", "pledgee")
         .order_by("-updated_at", "-pk")[:LIMIT]

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from disposal.selectors import case_scope
-from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
+from portal.search import Group, Hit, Query, enterprise_match, group_from
 
 
 def search(user, query: Query) -> list[Group]:
@@ -15,7 +15,7 @@ def search(user, query: Query) -> list[Group]:
         .filter(
             Q(reference__startswith=query.code)
             | Q(loan__reference=query.code)
-            | Q(loan__enterprise_id__in=enterprise_ids_matching(query))
+            | enterprise_match("loan__enterprise_id", query)
         )
         .select_related("loan", "loan__enterprise", "pledgee")
         .order_by("-pk")

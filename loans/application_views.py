@@ -67,6 +67,7 @@ from pledges.services.filing import safe_file_name
 from portal.accounts.models import OrgKind
 from portal.accounts.onboarding import verification_refusal
 from portal.audit.services import audit_record
+from portal.postgresql import prepared_statements_view
 
 PAGE_SIZE = 20
 S = ApplicationStatus
@@ -271,6 +272,7 @@ def request_detail_view(request, pk: int):
 
 @login_required
 @require_GET
+@prepared_statements_view
 def queue_view(request):
     user = request.user
     _require(can_view_application_queue(user))

@@ -29,7 +29,7 @@ from loans.selectors import (
 )
 from portal.accounts.models import OrgKind
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem
+from portal.work import NEAREST, Case, WorkItem, first_and_count, read_once
 
 # Applications waiting for the bank (information requested waits for the enterprise; an offer made, for
 # the enterprise's answer).
@@ -47,12 +47,15 @@ def _since(moment):
     return timezone.localdate(moment)
 
 
-def _queue(queryset, *, title, url, testid, label, link, order=("created_at", "pk")) -> WorkItem:
+def _queue(queryset, *, order=("created_at", "pk"), **item) -> WorkItem:
     """A queue counted, with its longest-waiting cases (``created_at`` is when each began to wait)."""
-    nearest = list(queryset.order_by(*order)[:NEAREST])
+    return _queue_item(*first_and_count(queryset.order_by(*order)), **item)
+
+
+def _queue_item(nearest, count, *, title, url, testid, label, link) -> WorkItem:
     return WorkItem(
         title=title,
-        count=queryset.count(),
+        count=count,
         url=url,
         testid=testid,
         due=_since(nearest[0].created_at) if nearest else None,
@@ -148,20 +151,41 @@ def home_work(user) -> list[WorkItem]:
                     ],
                 )
             )
-        items.append(
-            _queue(
-                application_scope(user=user)
-                .filter(status__in=ENTERPRISE_WAITING)
-                .select_related("request", "request__enterprise", "bank"),
-                title=_("Banks waiting for your answer"),
-                url=reverse("loans:request_list"),
-                testid="work-loan-answers",
-                label=lambda a: f"{a.request.reference} · {a.bank.name} · {a.get_status_display()}",
-                link=_application_url,
-                order=("updated_at", "pk"),
-            )
-        )
+        items.append(_answers_awaited(user))
     return items
+
+
+def _open_applications(user) -> list:
+    """The enterprise's applications waiting for a bank or for the enterprise, newest first, at most
+    LIMIT + 1: read once per home page for its next steps and its work item (``read_once``)."""
+    return read_once(
+        ("loans.open_applications", user.pk),
+        lambda: list(
+            application_scope(user=user)
+            .filter(status__in=BANK_WAITING + ENTERPRISE_WAITING)
+            .select_related("request", "bank", "officer")
+            .order_by("-updated_at", "-pk")[: LIMIT + 1]
+        ),
+    )
+
+
+def _answers_awaited(user) -> WorkItem:
+    """The applications waiting for the enterprise's answer, longest waiting first."""
+    item = {
+        "title": _("Banks waiting for your answer"),
+        "url": reverse("loans:request_list"),
+        "testid": "work-loan-answers",
+        "label": lambda a: f"{a.request.reference} · {a.bank.name} · {a.get_status_display()}",
+        "link": _application_url,
+    }
+    open_applications = _open_applications(user)
+    if len(open_applications) > LIMIT:  # more than the page read: ask the database
+        queryset = application_scope(user=user).filter(status__in=ENTERPRISE_WAITING)
+        return _queue(queryset.select_related("request", "bank"), order=("updated_at", "pk"), **item)
+    waiting = sorted(
+        (a for a in open_applications if a.status in ENTERPRISE_WAITING), key=lambda a: (a.updated_at, a.pk)
+    )
+    return _queue_item(waiting[:NEAREST], len(waiting), **item)
 
 
 # --- The enterprise's timeline ---------------------------------------------------------------------
@@ -233,12 +257,8 @@ def timeline(organisation, user) -> list:
     if not coaching_is_enterprise_user(user) or user.organisation.pk != organisation.pk:
         return []
     rows: list = _history(organisation, user)
-    applications = (
-        application_scope(user=user)
-        .filter(request__enterprise=organisation, status__in=BANK_WAITING + ENTERPRISE_WAITING)
-        .select_related("request", "bank", "officer")
-        .order_by("-updated_at", "-pk")[:LIMIT]
-    )
+    # The user's own enterprise (checked above), which is what the enterprise's application scope holds.
+    applications = _open_applications(user)[:LIMIT]
     rows.extend(_application_step(application) for application in applications)
     coaching = (
         coaching_scope(user=user)
@@ -254,7 +274,8 @@ def timeline(organisation, user) -> list:
         .order_by("-pk")[:LIMIT]
     )
     rows.extend(_loan_step(loan) for loan in loans)
-    if not request_scope(user=user).filter(enterprise=organisation).exists():
+    # An application waiting is a request made; otherwise ask whether there is any.
+    if not applications and not request_scope(user=user).filter(enterprise=organisation).exists():
         # Nothing asked of any bank yet: say where an enterprise starts.
         rows.append(
             NextStep(

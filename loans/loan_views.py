@@ -32,6 +32,7 @@ from loans.services.facts import (
     loan_participants_set,
 )
 from portal.accounts.selectors import organisation_list
+from portal.postgresql import prepared_statements_view
 
 PAGE_SIZE = 25
 ALERTS_SHOWN = 20
@@ -159,6 +160,7 @@ def _detail(request, loan, *, status: int = 200, **forms):
 
 @login_required
 @require_GET
+@prepared_statements_view
 def loan_detail_view(request, pk: int):
     loan = loan_get_for_user(user=request.user, pk=pk)
     return _detail(request, loan)

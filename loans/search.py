@@ -8,20 +8,21 @@ from django.utils.translation import gettext as _
 
 from loans.selectors import application_scope, case_scope, loan_scope, request_scope
 from loans.services.references import CASE_SERIES
-from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
+from portal.search import Group, Hit, Query, enterprise_match, group_from
 
 
 def search(user, query: Query) -> list[Group]:
-    enterprises = enterprise_ids_matching(query)
     requests = (
         request_scope(user=user)
-        .filter(Q(reference__startswith=query.code) | Q(enterprise_id__in=enterprises))
+        .filter(Q(reference__startswith=query.code) | enterprise_match("enterprise_id", query))
         .select_related("enterprise")
         .order_by("-pk")
     )
     applications = (
         application_scope(user=user)
-        .filter(Q(request__reference__startswith=query.code) | Q(request__enterprise_id__in=enterprises))
+        .filter(
+            Q(request__reference__startswith=query.code) | enterprise_match("request__enterprise_id", query)
+        )
         .select_related("request", "request__enterprise", "bank")
         .order_by("-pk")
     )
@@ -30,7 +31,7 @@ def search(user, query: Query) -> list[Group]:
         .filter(
             Q(reference__startswith=query.code)
             | Q(bank_loan_ref=query.text)
-            | Q(enterprise_id__in=enterprises)
+            | enterprise_match("enterprise_id", query)
         )
         .select_related("enterprise", "bank")
         .order_by("-pk")

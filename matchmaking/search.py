@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from matchmaking.selectors import demand_scope
-from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
+from portal.search import Group, Hit, Query, enterprise_match, group_from
 
 
 def search(user, query: Query) -> list[Group]:
     needs = (
         demand_scope(user)
-        .filter(Q(reference__startswith=query.code) | Q(enterprise_id__in=enterprise_ids_matching(query)))
+        .filter(Q(reference__startswith=query.code) | enterprise_match("enterprise_id", query))
         .select_related("enterprise")
         .order_by("-pk")
     )

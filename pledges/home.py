@@ -11,7 +11,7 @@ from pledges.selectors import registration_scope
 from pledges.views import _MOVE_LABELS, _is_enterprise, _is_office_staff, _is_pledgee, _is_supervisor
 from portal.accounts.models import OrgKind
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem
+from portal.work import NEAREST, Case, WorkItem, first_and_count, read_once
 
 
 def _case_url(registration) -> str:
@@ -29,10 +29,16 @@ def _commissioner_queue(user) -> WorkItem:
     if not _is_supervisor(user):
         queryset = queryset.filter(commissioner=user)
     today = timezone.localdate()
-    figures = queryset.aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
     nearest = list(
         queryset.select_related("pledgor").order_by(F("due_date").asc(nulls_last=True), "id")[:NEAREST]
     )
+    if len(nearest) < NEAREST:  # all of them (see portal.work.first_and_count)
+        figures = {
+            "count": len(nearest),
+            "overdue": sum(1 for r in nearest if r.due_date and r.due_date < today),
+        }
+    else:
+        figures = queryset.aggregate(count=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
     return WorkItem(
         title=_("Registrations due"),
         count=figures["count"],
@@ -45,13 +51,18 @@ def _commissioner_queue(user) -> WorkItem:
     )
 
 
-def _waiting_queue(user, *, status: str, title: str, url: str, testid: str) -> WorkItem:
+def _waiting_queue(user, *, status: str, **item) -> WorkItem:
     """Filings waiting for the user's organisation in ``status``, longest waiting first."""
     queryset = registration_scope(user=user).filter(status=status)
-    nearest = list(queryset.select_related("pledgor").order_by("updated_at", "id")[:NEAREST])
+    return _waiting_item(
+        *first_and_count(queryset.select_related("pledgor").order_by("updated_at", "id")), **item
+    )
+
+
+def _waiting_item(nearest, count, *, title: str, url: str, testid: str) -> WorkItem:
     return WorkItem(
         title=title,
-        count=queryset.count(),
+        count=count,
         url=url,
         testid=testid,
         due=timezone.localdate(nearest[0].updated_at) if nearest else None,
@@ -66,10 +77,10 @@ def _late_cases(user) -> WorkItem:
     queryset = registration_scope(user=user).filter(
         status__in=OPEN_STATUSES, due_date__lt=timezone.localdate()
     )
-    nearest = list(queryset.select_related("pledgor").order_by("due_date", "id")[:NEAREST])
+    nearest, count = first_and_count(queryset.select_related("pledgor").order_by("due_date", "id"))
     return WorkItem(
         title=_("Registrations past their due date"),
-        count=queryset.count(),
+        count=count,
         url=reverse("pledges:on_time_stats"),
         testid="work-registrations-late",
         due=nearest[0].due_date if nearest else None,
@@ -95,16 +106,41 @@ def home_work(user) -> list[WorkItem]:
             )
         ]
     if _is_enterprise(user):
-        return [
-            _waiting_queue(
-                user,
-                status=Status.NEEDS_CORRECTION,
-                title=_("Pledge filings to correct"),
-                url=reverse("pledges:my_filings"),
-                testid="work-filings-to-correct",
-            )
-        ]
+        return [_to_correct(user)]
     return []
+
+
+# Filings still moving, from the enterprise's side: its drafts, the pledgee's confirmation, the office.
+_PENDING = OPEN_STATUSES | {Status.DRAFT, Status.AWAITING_PLEDGEE}
+
+
+def _pending_filings(user, organisation) -> list:
+    """The enterprise's filings still moving, soonest due first, at most LIMIT + 1: read once per home
+    page for its next steps and its work item (``read_once``)."""
+    return read_once(
+        ("pledges.pending", user.pk, organisation.pk),
+        lambda: list(
+            registration_scope(user=user)
+            .filter(pledgor=organisation, status__in=_PENDING)
+            .select_related("pledgor", "pledgee", "commissioner")
+            .order_by(F("due_date").asc(nulls_last=True), "id")[: LIMIT + 1]
+        ),
+    )
+
+
+def _to_correct(user) -> WorkItem:
+    item = {
+        "title": _("Pledge filings to correct"),
+        "url": reverse("pledges:my_filings"),
+        "testid": "work-filings-to-correct",
+    }
+    pending = _pending_filings(user, user.organisation)
+    if len(pending) > LIMIT:  # more than the page read: ask the database
+        return _waiting_queue(user, status=Status.NEEDS_CORRECTION, **item)
+    waiting = sorted(
+        (r for r in pending if r.status == Status.NEEDS_CORRECTION), key=lambda r: (r.updated_at, r.id)
+    )
+    return _waiting_item(waiting[:NEAREST], len(waiting), **item)
 
 
 def _next_step(registration) -> NextStep | None:
@@ -178,10 +214,6 @@ def timeline(organisation, user) -> list:
                 note="\n".join(filter(None, [event.reason, str(event.actor) if event.actor_id else ""])),
             )
         )
-    pending = (
-        cases.filter(status__in=OPEN_STATUSES | {Status.DRAFT, Status.AWAITING_PLEDGEE})
-        .select_related("pledgee", "commissioner")
-        .order_by(F("due_date").asc(nulls_last=True), "id")[:LIMIT]
-    )
+    pending = _pending_filings(user, organisation)[:LIMIT]
     rows.extend(step for registration in pending if (step := _next_step(registration)) is not None)
     return rows

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from pledges.models import RegistrationAsset
 from pledges.selectors import asset_scope, registration_scope
-from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
+from portal.search import Group, Hit, Query, enterprise_match, group_from
 
 
 def search(user, query: Query) -> list[Group]:
@@ -20,7 +20,7 @@ def search(user, query: Query) -> list[Group]:
         .order_by("kind", "number", "pk")
     )
     # The registrations pledging an asset of that number, as a list (a handful): inside the OR below a
-    # subquery would make PostgreSQL scan every registration (portal.search.enterprise_ids_matching).
+    # subquery would make PostgreSQL scan every registration (portal.search.enterprise_match).
     pledging = list(
         RegistrationAsset.objects.filter(asset__number=query.ip_number).values_list(
             "registration_id", flat=True
@@ -29,9 +29,7 @@ def search(user, query: Query) -> list[Group]:
     registrations = (
         registration_scope(user=user)
         .filter(
-            Q(reference__startswith=query.code)
-            | Q(pledgor_id__in=enterprise_ids_matching(query))
-            | Q(pk__in=pledging)
+            Q(reference__startswith=query.code) | enterprise_match("pledgor_id", query) | Q(pk__in=pledging)
         )
         .select_related("pledgor", "pledgee")
         .order_by("-pk")

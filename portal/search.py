@@ -8,6 +8,7 @@ share: the query's normal forms (``Query``), the result shapes (``Group``, ``Hit
 (``group_from``: at most ``PER_KIND`` rows and a capped count of the rest) and the page.
 """
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ PER_KIND = 10
 # Counting every match of a short name fragment would scan a whole table: past this many we say "more than".
 COUNT_CAP = 500
 # Up to this many enterprises match, the apps filter by their ids as a list (read once per search, see
-# ``enterprise_ids_matching``); past it, by the subquery.
+# ``enterprise_match``); past it, by the subquery.
 ENTERPRISE_IDS_LISTED = 1000
 _SPACES = re.compile(r"\s+")
 
@@ -89,19 +90,23 @@ def _enterprises_matching(query: Query) -> QuerySet:
     )
 
 
-def enterprise_ids_matching(query: Query) -> list[int] | QuerySet:
-    """Ids of enterprises whose credit code starts with the query or whose name contains it, for an app to
-    put *inside* its scoped queryset (``enterprise_id__in=...``). The code comparison is a case-sensitive
-    prefix on the stored upper-case code, which the unique column's pattern index serves.
+def enterprise_match(field: str, query: Query) -> Q:
+    """``field`` (an enterprise's id: ``"enterprise_id"``, ``"loan__enterprise_id"``) is one of the
+    enterprises whose credit code starts with the query or whose name contains it, for an app to put
+    *inside* its scoped queryset. The code comparison is a case-sensitive prefix on the stored upper-case
+    code, which the unique column's pattern index serves.
 
-    Usually a list of ids, read once per search: an app ORs this with its own indexed conditions (a case
-    number prefix), and PostgreSQL serves an OR of indexed conditions by combining index scans, but an OR
-    holding a subquery only by scanning the whole table (a bank's loans and registrations searched by an
-    enterprise name: 600 ms each among a million, against 60 ms with the ids). When more enterprises match
-    than ENTERPRISE_IDS_LISTED (a fragment like "北京"), it is the subquery (which selects no rows by itself).
+    Usually the ids, read once per search, as one array (``portal.lookups.AnyOf``): an app ORs this with
+    its own indexed conditions (a case number prefix), and PostgreSQL serves an OR of indexed conditions
+    by combining index scans, but an OR holding a subquery only by scanning the whole table (a bank's
+    loans and registrations searched by an enterprise name: 600 ms each among a million, against 60 ms
+    with the ids). When more enterprises match than ENTERPRISE_IDS_LISTED (a fragment like "北京"), it is
+    the subquery (which selects no rows by itself).
     """
     ids = query.enterprise_ids
-    return ids if ids is not None else _enterprises_matching(query).values("pk")
+    if ids is None:
+        return Q(**{f"{field}__in": _enterprises_matching(query).values("pk")})
+    return Q(**{f"{field}__any_of": ids})
 
 
 def group_from(
@@ -115,7 +120,8 @@ def group_from(
     backwards and filters every row it passes until ten match (22 ms among a bank's million registrations
     for a name matching 400 of them, ``python -m bench pages``); without an order it combines the indexes
     each condition has (a bitmap), and the ten are then sorted among a few hundred ids. The ids also give
-    the count, so a group costs two queries whatever it finds."""
+    the count, so a group costs two queries whatever it finds. Most groups are ordered by key (newest
+    first): their shown rows are then read by those ten keys alone (``_rows_among``)."""
     ids = list(queryset.order_by().values_list("pk", flat=True)[: COUNT_CAP + 1])
     if not ids:
         return []
@@ -123,7 +129,7 @@ def group_from(
     capped = total > COUNT_CAP
     # Past the cap the ids are a sample: the shown rows are then the first of all (with that many matches
     # the backward walk finds them at once).
-    rows = list((queryset if capped else queryset.filter(pk__in=ids))[:PER_KIND])
+    rows = list((queryset if capped else _rows_among(queryset, ids))[:PER_KIND])
     return [
         Group(
             key=key,
@@ -134,6 +140,20 @@ def group_from(
             rank=rank,
         )
     ]
+
+
+def _rows_among(queryset: QuerySet, ids: list) -> QuerySet:
+    """The queryset's rows among ``ids``, which came through its conditions. Ordered by key (most groups:
+    newest first), the shown rows are known from the ids alone, and are read by key with the queryset's
+    joins but without its conditions again (their long lists of enterprise ids cost PostgreSQL more to
+    plan than the ten rows cost to read). A queryset with annotations keeps its own query."""
+    order = tuple(queryset.query.order_by)
+    if order not in (("-pk",), ("pk",)) or queryset.query.annotations:
+        return queryset.filter(pk__in=ids)
+    chosen = sorted(ids, reverse=order == ("-pk",))[:PER_KIND]
+    rows = queryset.model._base_manager.filter(pk__in=chosen).order_by(*order)
+    rows.query.select_related = copy.deepcopy(queryset.query.select_related)
+    return rows
 
 
 def search(user, raw_query: str | None) -> tuple[Query, list[Group]]:

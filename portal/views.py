@@ -13,17 +13,21 @@ from django.views.decorators.http import require_GET
 from portal.accounts.models import OrgKind
 from portal.audit.services import request_id_for
 from portal.notifications.selectors import notification_list
+from portal.postgresql import prepared_statements_view
 from portal.tasks import HEARTBEAT_KEY
 from portal.timeline import collect_timeline
-from portal.work import collect_work, split_work
+from portal.work import collect_work, page_reads, split_work
 
 logger = logging.getLogger(__name__)
 
+LATEST_NOTIFICATIONS = 5  # the unread notifications the home page lists
+
 
 @login_required
+@prepared_statements_view
 def home(request):
     """Each role lands here; the page shows the user's organisation and the tools they can use today."""
-    latest = notification_list(user=request.user, filters={"unread": True})[:5]
+    latest = list(notification_list(user=request.user, filters={"unread": True})[:LATEST_NOTIFICATIONS])
     # Each domain app offers the links to its own work for this user, so the kernel imports none of them.
     sections = [
         section
@@ -38,10 +42,15 @@ def home(request):
         "timeline": None,
     }
     # The user's work first: each domain app counts its own queues (portal/work.py).
-    context["work_items"], context["work_clear"] = split_work(collect_work(request.user))
     organisation = request.user.organisation
-    if organisation is not None and organisation.kind == OrgKind.ENTERPRISE:
-        context["timeline"] = collect_timeline(organisation, request.user)
+    with page_reads():
+        context["work_items"], context["work_clear"] = split_work(collect_work(request.user))
+        if organisation is not None and organisation.kind == OrgKind.ENTERPRISE:
+            context["timeline"] = collect_timeline(organisation, request.user)
+    if len(latest) < LATEST_NOTIFICATIONS:
+        # All the unread ones: the header's count needs no query of its own (it would be the context
+        # processor's; the view's context comes first).
+        context["unread_notifications"] = len(latest)
     return render(request, "portal/home.html", context)
 
 

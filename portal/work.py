@@ -6,14 +6,21 @@ returning ``WorkItem`` rows built from its own scoped selectors. Each app reads 
 ``NEAREST`` rows per item, so the home page costs the same few queries however much work waits.
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from django.apps import apps
 from django.utils import timezone
 
 # How many of the soonest cases an item lists under its count.
 NEAREST = 3
+
+T = TypeVar("T")
+_PAGE_READS: ContextVar[dict | None] = ContextVar("home_page_reads", default=None)
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,14 @@ class WorkItem:
     summary: str = ""
 
 
+def first_and_count(queryset) -> tuple[list, int]:
+    """The first NEAREST rows of an ordered queryset and how many rows it holds. Fewer rows than NEAREST
+    are all of them, so the count costs a query only when the first rows fill the list (most queues of
+    most users are empty or short: an enterprise's home has four; bench/pages.py)."""
+    nearest = list(queryset[:NEAREST])
+    return nearest, len(nearest) if len(nearest) < NEAREST else queryset.count()
+
+
 def local_day(moment) -> date | None:
     """The Beijing date of a moment, or None: the date a work item shows for a timestamp."""
     return timezone.localdate(moment) if moment else None
@@ -63,3 +78,25 @@ def split_work(items: list[WorkItem]) -> tuple[list[WorkItem], list[WorkItem]]:
     busy = [item for item in items if item.count or item.summary]
     clear = [item for item in items if not (item.count or item.summary)]
     return busy, clear
+
+
+@contextmanager
+def page_reads() -> Iterator[None]:
+    """While the home page collects its work and its timeline: an app whose work item and next steps come
+    from the same rows (an enterprise's open applications, say) reads them once (``read_once``)."""
+    token = _PAGE_READS.set({})
+    try:
+        yield
+    finally:
+        _PAGE_READS.reset(token)
+
+
+def read_once(key: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, shared under ``key`` within ``page_reads``; outside it (a test calling a hook, a
+    task) computed afresh every time, so nothing outlives the page."""
+    reads = _PAGE_READS.get()
+    if reads is None:
+        return compute()
+    if key not in reads:
+        reads[key] = compute()
+    return reads[key]

@@ -7,21 +7,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem
+from portal.work import Case, WorkItem, first_and_count, read_once
 from ratings.models import Rating
 from ratings.permissions import group_ids, is_rater_user
 from ratings.selectors import invitation_scope, invitations_to_give
 
 
+def _to_give(user) -> tuple[list, int]:
+    """The oldest cases to rate and how many, read once per home page (the work item and a next step)."""
+    return read_once(("ratings.to_give", user.pk), lambda: first_and_count(invitations_to_give(user=user)))
+
+
 def home_work(user) -> list[WorkItem]:
     if not is_rater_user(user):
         return []
-    queryset = invitations_to_give(user=user)
-    nearest = list(queryset[:NEAREST])
+    nearest, count = _to_give(user)
     return [
         WorkItem(
             title=_("Ratings to give"),
-            count=queryset.count(),
+            count=count,
             url=reverse("ratings:to-give"),
             testid="work-ratings-to-give",
             due=timezone.localdate(nearest[0].created_at) if nearest else None,
@@ -60,6 +64,6 @@ def timeline(organisation, user) -> list:
             url=reverse("ratings:invitation-rate", args=[invitation.pk]),
             source="ratings",
         )
-        for invitation in invitations_to_give(user=user)[:NEAREST]
+        for invitation in _to_give(user)[0]
     )
     return rows

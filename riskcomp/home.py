@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.work import NEAREST, Case, WorkItem, local_day
+from portal.work import Case, WorkItem, first_and_count, local_day
 from riskcomp.models import ClaimStatus, Confirmation
 from riskcomp.permissions import claim_scope, confirmation_scope, is_participant_user, is_reviewer
 
@@ -25,12 +25,12 @@ def actionable_for_reviewer(user) -> Q:
 
 def _reviewer_work(user) -> WorkItem:
     queryset = claim_scope(user).filter(actionable_for_reviewer(user))
-    nearest = list(
-        queryset.select_related("bank").order_by(F("submitted_at").asc(nulls_last=True), "pk")[:NEAREST]
+    nearest, count = first_and_count(
+        queryset.select_related("bank").order_by(F("submitted_at").asc(nulls_last=True), "pk")
     )
     return WorkItem(
         title=_("Compensation claims waiting for you"),
-        count=queryset.count(),
+        count=count,
         url=reverse("riskcomp:review-queue"),
         testid="work-riskcomp-review",
         due=local_day(nearest[0].submitted_at) if nearest else None,
@@ -48,10 +48,10 @@ def _reviewer_work(user) -> WorkItem:
 
 def _participant_work(user) -> WorkItem:
     queryset = confirmation_scope(user).filter(confirmation=Confirmation.PENDING)
-    nearest = list(queryset.select_related("claim").order_by("claim__submitted_at", "pk")[:NEAREST])
+    nearest, count = first_and_count(queryset.select_related("claim").order_by("claim__submitted_at", "pk"))
     return WorkItem(
         title=_("Compensation shares to confirm"),
-        count=queryset.count(),
+        count=count,
         url=reverse("riskcomp:confirmation-list"),
         testid="work-riskcomp-confirmations",
         due=local_day(nearest[0].claim.submitted_at) if nearest else None,

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem, local_day
+from portal.work import NEAREST, Case, WorkItem, first_and_count, local_day, read_once
 from subsidies.models import ApplicationEvent, ApplicationStatus, Confirmation
 from subsidies.permissions import (
     application_scope,
@@ -33,17 +33,17 @@ def actionable_for_reviewer(user) -> Q:
 
 def _reviewer_work(user) -> WorkItem:
     queryset = application_scope(user).filter(actionable_for_reviewer(user))
-    nearest = list(
+    nearest, count = first_and_count(
         # The enterprises of the few rows are fetched by key afterwards: joined in the query, PostgreSQL
         # hashes every organisation before it sorts (tens of ms at 60,000; bench/pages.py).
         queryset.prefetch_related("enterprise").order_by(
             F("review_clock_started_at").asc(nulls_last=True), F("submitted_at").asc(nulls_last=True), "pk"
-        )[:NEAREST]
+        )
     )
     since = [local_day(a.review_clock_started_at or a.submitted_at) for a in nearest]
     return WorkItem(
         title=_("Subsidy applications waiting for you"),
-        count=queryset.count(),
+        count=count,
         url=reverse("subsidies:review-queue"),
         testid="work-subsidy-review",
         due=since[0] if since else None,
@@ -61,14 +61,14 @@ def _reviewer_work(user) -> WorkItem:
 
 def _bank_work(user) -> WorkItem:
     queryset = confirmation_scope(user).filter(confirmation=Confirmation.PENDING)
-    nearest = list(
+    nearest, count = first_and_count(
         queryset.select_related("application", "application__enterprise").order_by(
             "application__submitted_at", "pk"
-        )[:NEAREST]
+        )
     )
     return WorkItem(
         title=_("Loan figures to confirm for subsidies"),
-        count=queryset.count(),
+        count=count,
         url=reverse("subsidies:confirmation-list"),
         testid="work-subsidy-confirmations",
         due=local_day(nearest[0].application.submitted_at) if nearest else None,
@@ -84,12 +84,37 @@ def _bank_work(user) -> WorkItem:
     )
 
 
+# Finished applications: nothing more happens on them.
+_DONE = (_S.PAID, _S.REJECTED, _S.WITHDRAWN)
+_TO_COMPLETE = (_S.DRAFT, _S.CORRECTION)
+
+
+def _pending_applications(user, organisation) -> list:
+    """The enterprise's applications not finished, newest first, at most LIMIT + 1: read once per home
+    page for its next steps and its work item (``read_once``)."""
+    return read_once(
+        ("subsidies.pending", user.pk, organisation.pk),
+        lambda: list(
+            application_scope(user)
+            .filter(enterprise=organisation)
+            .exclude(status__in=_DONE)
+            .select_related("first_reviewer")
+            .order_by("-pk")[: LIMIT + 1]
+        ),
+    )
+
+
 def _applicant_work(user) -> WorkItem:
-    queryset = application_scope(user).filter(status__in=(_S.DRAFT, _S.CORRECTION))
-    nearest = list(queryset.select_related("batch").order_by("updated_at", "pk")[:NEAREST])
+    pending = _pending_applications(user, user.organisation)
+    if len(pending) > LIMIT:  # more than the page read: ask the database
+        queryset = application_scope(user).filter(status__in=_TO_COMPLETE)
+        nearest, count = first_and_count(queryset.order_by("updated_at", "pk"))
+    else:
+        nearest = sorted((a for a in pending if a.status in _TO_COMPLETE), key=lambda a: (a.updated_at, a.pk))
+        nearest, count = nearest[:NEAREST], len(nearest)
     return WorkItem(
         title=_("Subsidy applications to complete"),
-        count=queryset.count(),
+        count=count,
         url=reverse("subsidies:application-list"),
         testid="work-subsidy-drafts",
         nearest=[
@@ -163,10 +188,6 @@ def timeline(organisation, user) -> list:
                 note=event.reason,
             )
         )
-    pending = (
-        applications.exclude(status__in=(_S.PAID, _S.REJECTED, _S.WITHDRAWN))
-        .select_related("first_reviewer")
-        .order_by("-pk")[:LIMIT]
-    )
+    pending = _pending_applications(user, organisation)[:LIMIT]
     rows.extend(step for application in pending if (step := _next_step(application)) is not None)
     return rows

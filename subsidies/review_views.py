@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from portal.postgresql import prepared_statements_view
 from portal.workdays.services import is_workday
 from subsidies import presenters, review
 from subsidies.applications import required_items
@@ -65,6 +66,7 @@ def working_days_since(starts, today) -> dict:
 
 @login_required
 @require_GET
+@prepared_statements_view
 def review_queue(request):
     _reviewer(request)
     filters = QueueFilterForm(request.GET or None)

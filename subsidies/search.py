@@ -5,14 +5,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from portal.search import Group, Hit, Query, enterprise_ids_matching, group_from
+from portal.search import Group, Hit, Query, enterprise_match, group_from
 from subsidies.permissions import application_scope
 
 
 def search(user, query: Query) -> list[Group]:
     applications = (
         application_scope(user)
-        .filter(Q(reference__startswith=query.code) | Q(enterprise_id__in=enterprise_ids_matching(query)))
+        .filter(Q(reference__startswith=query.code) | enterprise_match("enterprise_id", query))
         .select_related("enterprise", "batch")
         .order_by("-pk")
     )

@@ -1,5 +1,3 @@
-from portal.accounts.selectors import membership_list_for_user
-
 ACTING_SESSION_KEY = "acting_membership_id"
 
 
@@ -14,7 +12,7 @@ class ActingOrganisationMiddleware:
         if user.is_authenticated:
             membership_id = request.session.get(ACTING_SESSION_KEY)
             if membership_id is not None:
-                membership = membership_list_for_user(user=user).filter(pk=membership_id).first()
+                membership = next((m for m in user.active_memberships() if m.pk == membership_id), None)
                 if membership is None:
                     # Revoked or deactivated since it was chosen: fall back to the default.
                     request.session.pop(ACTING_SESSION_KEY, None)

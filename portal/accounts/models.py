@@ -157,14 +157,22 @@ class User(AbstractUser):
         acting = getattr(self, "_acting_membership", None)
         if acting is not None:
             return acting
-        if not hasattr(self, "_default_membership"):
-            self._default_membership = (
+        held = self.active_memberships()
+        return held[0] if held else None
+
+    def active_memberships(self) -> "list[Membership]":
+        """The memberships this user may act under (active, in an active organisation), oldest first.
+
+        Read once per user object, which a request loads afresh: the acting membership, the default one
+        and the page header's switcher all come from this one query.
+        """
+        if not hasattr(self, "_active_memberships"):
+            self._active_memberships = list(
                 self.memberships.filter(is_active=True, organisation__is_active=True)
                 .select_related("organisation", "organisation__parent")
                 .order_by("id")
-                .first()
             )
-        return self._default_membership
+        return self._active_memberships
 
     @property
     def organisation(self) -> "Organisation | None":

@@ -31,9 +31,16 @@ def is_government(user: User) -> bool:
 
 
 def bank_scope_ids(organisation: Organisation) -> list[int]:
-    """A bank officer sees their head office and all its branches."""
+    """A bank officer sees their head office and all its branches.
+
+    Read once per head-office object: a request's organisation comes with the user's membership, and every
+    app's scope on one page (the search asks seven) asks for the same group. A branch opened later shows
+    from the next request on."""
     head = organisation.head_office
-    return [head.pk, *head.branches.values_list("pk", flat=True)]
+    group = getattr(head, "_bank_group_ids", None)
+    if group is None:
+        group = head._bank_group_ids = [head.pk, *head.branches.values_list("pk", flat=True)]
+    return list(group)
 
 
 def own_group_ids(organisation: Organisation) -> list[int]:
