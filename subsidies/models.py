@@ -325,6 +325,10 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["batch", "status"], name="subsidies_app_batch_status"),
             models.Index(fields=["enterprise", "-id"], name="subsidies_app_enterprise"),
+            # The reviewers' list, longest waiting first: a page of 25 read in order, not 4,000 sorted
+            # (13 ms to 0.3 ms at the subsidy benchmark's batch; bench/pages.py), and its count by status.
+            models.Index(fields=["review_clock_started_at", "id"], name="subsidies_app_review_clock"),
+            models.Index(fields=["status"], name="subsidies_app_status"),
         ]
         constraints = [
             # One live application per enterprise and batch: the per-enterprise caps apply per batch year.
@@ -421,7 +425,13 @@ class LoanLine(models.Model):
 
     class Meta:
         ordering = ["application", "pk"]
-        indexes = [models.Index(fields=["bank", "confirmation"], name="subsidies_line_bank_confirm")]
+        indexes = [
+            models.Index(fields=["bank", "confirmation"], name="subsidies_line_bank_confirm"),
+            # The reviewers' list flags applications with a district-programme loan: few lines are.
+            models.Index(
+                fields=["application"], condition=Q(district_programme=True), name="subsidies_line_district"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(interest_paid__gte=0), name="subsidies_line_interest_not_negative"

@@ -6,7 +6,9 @@ nothing, so every object they find would be a leak.
 """
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from pledges.models import IpAsset
@@ -91,6 +93,21 @@ def test_the_query_is_normalised_for_codes():
     query = Query.parse("  zl 2021 1012 ")
     assert (query.text, query.code, query.ip_number) == ("zl 2021 1012", "ZL20211012", "20211012")
     assert Query.parse("x" * 300).text == "x" * 100
+
+
+def test_a_query_without_a_digit_is_a_name_and_skips_the_ip_register(world, db):
+    assert Query.parse("ZL 2021").may_be_number and Query.parse("91110108").may_be_number
+    assert not Query.parse("北京创微").may_be_number and not Query.parse("RZ-").may_be_number
+    client = world.clients["commissioner"]
+    client.get(reverse("search"), {"q": "x1"})  # warm the session
+    with CaptureQueriesContext(connection) as captured:
+        groups = _groups(client, "检索名称")
+    assert "ip_assets" not in groups
+    assert not any("pledges_ipasset" in (query["sql"] or "") for query in captured.captured_queries)
+    # A number still searches it.
+    with CaptureQueriesContext(connection) as captured:
+        _groups(client, world.objects["asset"].number)
+    assert any("pledges_ipasset" in (query["sql"] or "") for query in captured.captured_queries)
 
 
 # --- Each kind, found by its owner or an authorised role ---------------------------------------------
