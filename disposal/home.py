@@ -2,6 +2,7 @@
 enterprise none); what the enterprise may see of them is the public listing (``listing_scope``), here
 limited to the cases over its own loans."""
 
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -20,13 +21,14 @@ def timeline(organisation, user) -> list:
     cases = (
         listing_scope(with_rounds=False)
         .filter(loan__enterprise=organisation)
-        .select_related("loan", "pledgee")
+        .select_related("pledgee")
+        .annotate(loan_reference=F("loan__reference"))  # the loan's number, not its forty columns
         .order_by("-updated_at", "-pk")[:LIMIT]
     )
     rows: list = []
     for case in cases:
         url = reverse("disposal:listing-detail", args=[case.pk])
-        values = {"ref": case.reference, "loan": case.loan.reference, "status": case.get_status_display()}
+        values = {"ref": case.reference, "loan": case.loan_reference, "status": case.get_status_display()}
         rows.append(
             Entry(
                 at=case.updated_at,
@@ -39,7 +41,7 @@ def timeline(organisation, user) -> list:
             rows.append(
                 NextStep(
                     _("%(pledgee)s is disposing of the IP pledged for loan %(loan)s.")
-                    % {"pledgee": case.pledgee.name, "loan": case.loan.reference},
+                    % {"pledgee": case.pledgee.name, "loan": case.loan_reference},
                     who=case.pledgee.name,
                     url=url,
                     source="disposal",

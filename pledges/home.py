@@ -117,15 +117,19 @@ _PENDING = OPEN_STATUSES | {Status.DRAFT, Status.AWAITING_PLEDGEE}
 def _pending_filings(user, organisation) -> list:
     """The enterprise's filings still moving, soonest due first, at most LIMIT + 1: read once per home
     page for its next steps and its work item (``read_once``)."""
-    return read_once(
-        ("pledges.pending", user.pk, organisation.pk),
-        lambda: list(
-            registration_scope(user=user)
-            .filter(pledgor=organisation, status__in=_PENDING)
-            .select_related("pledgor", "pledgee", "commissioner")
-            .order_by(F("due_date").asc(nulls_last=True), "id")[: LIMIT + 1]
-        ),
+    return read_once(("pledges.pending", user.pk, organisation.pk), lambda: _read_pending(user, organisation))
+
+
+def _read_pending(user, organisation) -> list:
+    filings = list(
+        registration_scope(user=user)
+        .filter(pledgor=organisation, status__in=_PENDING)
+        .select_related("pledgee", "commissioner")
+        .order_by(F("due_date").asc(nulls_last=True), "id")[: LIMIT + 1]
     )
+    for filing in filings:
+        filing.pledgor = organisation  # the enterprise itself: no join for its name
+    return filings
 
 
 def _to_correct(user) -> WorkItem:

@@ -15,7 +15,11 @@ from ratings.selectors import invitation_scope, invitations_to_give
 
 def _to_give(user) -> tuple[list, int]:
     """The oldest cases to rate and how many, read once per home page (the work item and a next step)."""
-    return read_once(("ratings.to_give", user.pk), lambda: first_and_count(invitations_to_give(user=user)))
+    # The home names each case by its title alone: none of the list page's joined organisations.
+    return read_once(
+        ("ratings.to_give", user.pk),
+        lambda: first_and_count(invitations_to_give(user=user).select_related(None)),
+    )
 
 
 def home_work(user) -> list[WorkItem]:
