@@ -153,14 +153,13 @@ def group_from(
 def _rows_among(queryset: QuerySet, ids: list) -> QuerySet | list:
     """The queryset's rows among ``ids``, which came through its conditions. Ordered by key (most groups:
     newest first), the shown rows are known from the ids alone, and are read here by key with the
-    queryset's joins but without its conditions again: that statement is the same for every search, so
-    it is prepared and planned once per connection (planning was most of each group's second query). A
-    queryset with annotations keeps its own query."""
+    queryset's joins but without its conditions again, the keys as one array: that statement is the same
+    for every search, so it is prepared and planned once per connection (planning was most of each
+    group's second query). A queryset with annotations keeps its own query."""
     order = tuple(queryset.query.order_by)
     if order not in (("-pk",), ("pk",)) or queryset.query.annotations:
         return queryset.filter(pk__in=ids)
     chosen = sorted(ids, reverse=order == ("-pk",))[:PER_KIND]
-    # As one array: the statement is the same for every search, and planned once per connection.
     rows = queryset.model._base_manager.filter(pk__any_of=chosen).order_by(*order)
     rows.query.select_related = copy.deepcopy(queryset.query.select_related)
     with prepared_statements(connection):
