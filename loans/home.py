@@ -29,7 +29,7 @@ from loans.selectors import (
 )
 from portal.accounts.models import OrgKind
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem, first_and_count, read_once
+from portal.work import NEAREST, Case, WorkItem, first_and_count, first_and_count_among, read_once
 
 # Applications waiting for the bank (information requested waits for the enterprise; an offer made, for
 # the enterprise's answer).
@@ -178,14 +178,15 @@ def _answers_awaited(user) -> WorkItem:
         "label": lambda a: f"{a.request.reference} · {a.bank.name} · {a.get_status_display()}",
         "link": _application_url,
     }
-    open_applications = _open_applications(user)
-    if len(open_applications) > LIMIT:  # more than the page read: ask the database
+    waiting = first_and_count_among(
+        _open_applications(user),
+        keep=lambda a: a.status in ENTERPRISE_WAITING,
+        order=lambda a: (a.updated_at, a.pk),
+    )
+    if waiting is None:
         queryset = application_scope(user=user).filter(status__in=ENTERPRISE_WAITING)
         return _queue(queryset.select_related("request", "bank"), order=("updated_at", "pk"), **item)
-    waiting = sorted(
-        (a for a in open_applications if a.status in ENTERPRISE_WAITING), key=lambda a: (a.updated_at, a.pk)
-    )
-    return _queue_item(waiting[:NEAREST], len(waiting), **item)
+    return _queue_item(*waiting, **item)
 
 
 # --- The enterprise's timeline ---------------------------------------------------------------------

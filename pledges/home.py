@@ -11,7 +11,7 @@ from pledges.selectors import registration_scope
 from pledges.views import _MOVE_LABELS, _is_enterprise, _is_office_staff, _is_pledgee, _is_supervisor
 from portal.accounts.models import OrgKind
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem, first_and_count, read_once
+from portal.work import NEAREST, Case, WorkItem, first_and_count, first_and_count_among, read_once
 
 
 def _case_url(registration) -> str:
@@ -138,13 +138,14 @@ def _to_correct(user) -> WorkItem:
         "url": reverse("pledges:my_filings"),
         "testid": "work-filings-to-correct",
     }
-    pending = _pending_filings(user, user.organisation)
-    if len(pending) > LIMIT:  # more than the page read: ask the database
-        return _waiting_queue(user, status=Status.NEEDS_CORRECTION, **item)
-    waiting = sorted(
-        (r for r in pending if r.status == Status.NEEDS_CORRECTION), key=lambda r: (r.updated_at, r.id)
+    waiting = first_and_count_among(
+        _pending_filings(user, user.organisation),
+        keep=lambda r: r.status == Status.NEEDS_CORRECTION,
+        order=lambda r: (r.updated_at, r.id),
     )
-    return _waiting_item(waiting[:NEAREST], len(waiting), **item)
+    if waiting is None:
+        return _waiting_queue(user, status=Status.NEEDS_CORRECTION, **item)
+    return _waiting_item(*waiting, **item)
 
 
 def _next_step(registration) -> NextStep | None:

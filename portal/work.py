@@ -16,6 +16,8 @@ from typing import TypeVar
 from django.apps import apps
 from django.utils import timezone
 
+from portal.timeline import LIMIT
+
 # How many of the soonest cases an item lists under its count.
 NEAREST = 3
 
@@ -55,6 +57,16 @@ def first_and_count(queryset) -> tuple[list, int]:
     most users are empty or short: an enterprise's home has four; bench/pages.py)."""
     nearest = list(queryset[:NEAREST])
     return nearest, len(nearest) if len(nearest) < NEAREST else queryset.count()
+
+
+def first_and_count_among(read: list, *, keep: Callable, order: Callable) -> tuple[list, int] | None:
+    """A work item's first rows and count taken from rows its app read for the page's next steps (at most
+    LIMIT + 1, with ``read_once``): the rows ``keep`` accepts, sorted by ``order``. None when that read
+    was cut short (more than LIMIT rows), so the item asks the database itself (``first_and_count``)."""
+    if len(read) > LIMIT:
+        return None
+    kept = sorted(filter(keep, read), key=order)
+    return kept[:NEAREST], len(kept)
 
 
 def local_day(moment) -> date | None:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from portal.timeline import LIMIT, Entry, NextStep
-from portal.work import NEAREST, Case, WorkItem, first_and_count, local_day, read_once
+from portal.work import Case, WorkItem, first_and_count, first_and_count_among, local_day, read_once
 from subsidies.models import ApplicationEvent, ApplicationStatus, Confirmation
 from subsidies.permissions import (
     application_scope,
@@ -105,13 +105,11 @@ def _pending_applications(user, organisation) -> list:
 
 
 def _applicant_work(user) -> WorkItem:
-    pending = _pending_applications(user, user.organisation)
-    if len(pending) > LIMIT:  # more than the page read: ask the database
-        queryset = application_scope(user).filter(status__in=_TO_COMPLETE)
-        nearest, count = first_and_count(queryset.order_by("updated_at", "pk"))
-    else:
-        nearest = sorted((a for a in pending if a.status in _TO_COMPLETE), key=lambda a: (a.updated_at, a.pk))
-        nearest, count = nearest[:NEAREST], len(nearest)
+    nearest, count = first_and_count_among(
+        _pending_applications(user, user.organisation),
+        keep=lambda a: a.status in _TO_COMPLETE,
+        order=lambda a: (a.updated_at, a.pk),
+    ) or first_and_count(application_scope(user).filter(status__in=_TO_COMPLETE).order_by("updated_at", "pk"))
     return WorkItem(
         title=_("Subsidy applications to complete"),
         count=count,

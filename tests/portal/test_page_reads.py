@@ -14,7 +14,8 @@ from django.urls import reverse
 from portal.accounts.models import Membership, Organisation, Role, User
 from portal.accounts.selectors import bank_scope_ids
 from portal.accounts.services import organisation_create
-from portal.work import page_reads, read_once
+from portal.timeline import LIMIT
+from portal.work import NEAREST, first_and_count_among, page_reads, read_once
 from tests.conftest import make_uscc
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,13 @@ def test_read_once_shares_within_a_page_and_nowhere_else():
         assert read_once(("k",), compute) == 3
         assert read_once(("other",), compute) == 4
     assert read_once(("k",), compute) == 5  # nothing outlives the page
+
+
+def test_a_work_item_takes_its_rows_from_the_page_read_unless_it_was_cut_short():
+    read = [5, 2, 8, 1, 9, 4]
+    nearest, count = first_and_count_among(read, keep=lambda n: n % 2 == 0, order=lambda n: n)
+    assert (nearest, count) == ([2, 4, 8][:NEAREST], 3)
+    assert first_and_count_among(list(range(LIMIT + 1)), keep=bool, order=int) is None
 
 
 # --- The array lookup ------------------------------------------------------------------------------
